@@ -1,0 +1,74 @@
+//! Stage "guest": builds the QuickJS guest (`runtime-shim/`) for wasm32-wasip1 with cargo, and
+//! runs one of its build-time exports inside wasmtime.
+
+use anyhow::{bail, Context, Result};
+use kiln_runner::host::{self, Sources};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wasmtime::{Engine, Linker, Module, Store};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+/// Where cargo puts the guest, relative to the project root.
+pub const GUEST_PATH: &str = "target/shim/wasm32-wasip1/release/kiln_runtime_shim.wasm";
+
+/// Builds the guest with cargo (a no-op when it is up to date) and returns its path.
+///
+/// Cargo runs from the project root so `.cargo/config.toml` (the wasm32-wasi C toolchain
+/// settings) applies.
+pub fn build(root: &Path) -> Result<PathBuf> {
+    let manifest = root.join("runtime-shim/Cargo.toml");
+    if !manifest.is_file() {
+        bail!("no guest crate at {}", manifest.display());
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-wasip1",
+        ])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(root.join("target/shim"))
+        .status()
+        .context("running cargo to build the guest (is the Rust toolchain installed?)")?;
+    if !status.success() {
+        bail!(
+            "building the guest failed ({status}); `make setup` installs the wasm32-wasip1 target \
+             and the clang/wasi-libc packages it needs"
+        );
+    }
+    Ok(root.join(GUEST_PATH))
+}
+
+/// Runs `export` of an instance of `module` with `input` on stdin and returns its stdout.
+/// The instance sees deterministic WASI; its stderr becomes the error message on failure.
+pub fn run_export(engine: &Engine, module: &Module, export: &str, input: &[u8]) -> Result<Vec<u8>> {
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
+    let stdout = MemoryOutputPipe::new(usize::MAX / 2);
+    let stderr = MemoryOutputPipe::new(1 << 20);
+    let wasi = host::wasi_ctx(
+        input.to_vec(),
+        &stdout,
+        Some(&stderr),
+        Sources::Deterministic,
+    );
+    let mut store = Store::new(engine, wasi);
+    let instance = linker.instantiate(&mut store, module)?;
+    let func = instance
+        .get_typed_func::<(), ()>(&mut store, export)
+        .map_err(|e| anyhow::anyhow!("the guest has no `{export}` export: {e}"))?;
+    if let Err(e) = func.call(&mut store, ()) {
+        let message = String::from_utf8_lossy(&stderr.contents())
+            .trim()
+            .to_string();
+        bail!("the guest's `{export}` failed: {message} ({e})");
+    }
+    Ok(stdout.contents().to_vec())
+}

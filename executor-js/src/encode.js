@@ -1,0 +1,341 @@
+// JavaScript value returned by community code -> normal-form ZObject node.
+//
+// | JavaScript                           | ZObject (always normal form)                    |
+// |--------------------------------------|-------------------------------------------------|
+// | string                               | Z6                                              |
+// | true / false                         | Z40 with Z40K1 = Z41 / Z42                      |
+// | null                                 | Z21 (unit)                                      |
+// | BigInt >= 0                          | Z13518 natural number                           |
+// | BigInt < 0                           | Z16683 integer                                  |
+// | BigInt, declared return type Z16683  | Z16683 integer (top-level value only)           |
+// | Array                                | Z881 typed list; element type = the common type |
+// |                                      | of the elements, else Z1                        |
+// | ZPair                                | Z882 typed pair (K1, K2)                        |
+// | Map                                  | Z883 typed map (key / value types as for lists) |
+// | object with an own Z1K1              | that ZObject: Z1K1 "Z6" / "Z9" give a Z6 / Z9;  |
+// |                                      | a ZID string gives a reference type; an object  |
+// |                                      | Z1K1 is copied as a ZObject; other keys (which  |
+// |                                      | must be ZObject keys) are encoded recursively   |
+// | anything else (undefined, number,    | error Z507 "Could not serialize ..."            |
+// | function, symbol, object without     |                                                 |
+// | Z1K1, accessor properties, cycles,   |                                                 |
+// | nesting deeper than MAX_DEPTH)       |                                                 |
+//
+// Community values are read only through captured functions: own data
+// properties (getters are never run), Array.isArray, the Map brand, captured Map
+// iteration. A Proxy's traps may still run; anything they throw becomes a Z507.
+
+import {
+  ABSENT,
+  ACCESSOR,
+  getPrototypeOf,
+  isArray,
+  isMap,
+  mapEntryList,
+  newList,
+  ownData,
+  ownKeys,
+  push,
+  setPrototypeOf,
+  StringCtor,
+} from './intrinsics.js';
+import { ErrorType, failure, fromThrown, isFailure } from './errors.js';
+import { toJSONText } from './json.js';
+import {
+  FALSE,
+  integer,
+  isKey,
+  isZid,
+  listType,
+  mapType,
+  naturalNumber,
+  pair,
+  pairType,
+  ref,
+  string,
+  TRUE,
+  typedList,
+  UNIT,
+  Z1,
+  zobject,
+  zobjectFromList,
+} from './zobject.js';
+import { isZPair } from './zpair.js';
+import { MAX_DEPTH } from './decode.js';
+
+const PREFIX = 'Could not serialize output JS value: ';
+
+function unserializable(what) {
+  return failure(ErrorType.EVALUATION, PREFIX + what);
+}
+
+// A "typed" result: the value node, its type node and a comparison key for the type.
+function typed(node, type, key) {
+  return { __proto__: null, node, type, key };
+}
+
+function simpleType(zid) {
+  return { __proto__: null, type: ref(zid), key: zid };
+}
+
+const T_Z6 = simpleType('Z6');
+const T_Z40 = simpleType('Z40');
+const T_Z21 = simpleType('Z21');
+const T_Z13518 = simpleType('Z13518');
+const T_Z16683 = simpleType('Z16683');
+const T_Z1 = { __proto__: null, type: Z1, key: 'Z1' };
+
+function bigintDigits(value) {
+  // ToString of a BigInt primitive never consults BigInt.prototype.
+  return StringCtor(value < 0n ? -value : value);
+}
+
+function encodeBigInt(value, asInteger) {
+  if (value < 0n) return typed(integer('negative', bigintDigits(value)), T_Z16683.type, 'Z16683');
+  if (asInteger) {
+    const sign = value === 0n ? 'zero' : 'positive';
+    return typed(integer(sign, bigintDigits(value)), T_Z16683.type, 'Z16683');
+  }
+  return typed(naturalNumber(bigintDigits(value)), T_Z13518.type, 'Z13518');
+}
+
+/** The common type of a list of typed results, else Z1. */
+function commonType(results) {
+  if (results.length === 0) return T_Z1;
+  const key = results[0].key;
+  for (let i = 1; i < results.length; i++) {
+    if (results[i].key !== key) return T_Z1;
+  }
+  return results[0];
+}
+
+function describeObject(value) {
+  try {
+    const prototype = getPrototypeOf(value);
+    if (prototype === null) return 'an object with a null prototype and no Z1K1 key';
+    const constructor = ownData(prototype, 'constructor');
+    if (typeof constructor === 'function') {
+      const name = ownData(constructor, 'name');
+      if (typeof name === 'string' && name !== '') {
+        return 'an instance of ' + name + ' without a Z1K1 key';
+      }
+    }
+  } catch (e) {
+    // fall through
+  }
+  return 'an object without a Z1K1 key';
+}
+
+function describePrimitive(value) {
+  const kind = typeof value;
+  if (value === undefined) return 'undefined (the function returned no value)';
+  if (kind === 'number') {
+    return 'the number ' + StringCtor(value) + ' (JavaScript numbers have no ZObject type; return a string or a BigInt)';
+  }
+  if (kind === 'symbol') return 'a symbol';
+  if (kind === 'function') return 'a function';
+  return 'a value of type ' + kind;
+}
+
+class Encoder {
+  constructor(declaredInteger) {
+    this.declaredInteger = declaredInteger;
+    this.path = newList(); // objects being encoded, for cycle detection
+  }
+
+  enter(object, depth) {
+    if (depth > MAX_DEPTH) throw unserializable('the value is nested more than ' + MAX_DEPTH + ' levels deep');
+    const path = this.path;
+    for (let i = 0; i < path.length; i++) {
+      if (path[i] === object) throw unserializable('the value contains a cycle');
+    }
+    push(path, object);
+  }
+
+  leave() {
+    this.path.length -= 1;
+  }
+
+  read(object, key, what) {
+    const value = ownData(object, key);
+    if (value === ACCESSOR) throw unserializable(what + ' has an accessor property ' + StringCtor(key));
+    return value;
+  }
+
+  value(value, depth, top) {
+    const kind = typeof value;
+    if (kind === 'string') return typed(string(value), T_Z6.type, 'Z6');
+    if (kind === 'boolean') return typed(value ? TRUE : FALSE, T_Z40.type, 'Z40');
+    if (value === null) return typed(UNIT, T_Z21.type, 'Z21');
+    if (kind === 'bigint') return encodeBigInt(value, top && this.declaredInteger);
+    if (kind !== 'object') throw unserializable(describePrimitive(value));
+    this.enter(value, depth);
+    let result;
+    if (isArray(value)) result = this.list(value, depth);
+    else if (isZPair(value)) result = this.pair(value, depth);
+    else if (ownData(value, 'Z1K1') !== ABSENT) result = this.zobject(value, depth);
+    else if (isMap(value)) result = this.map(value, depth);
+    else throw unserializable(describeObject(value));
+    this.leave();
+    return result;
+  }
+
+  list(array, depth) {
+    const length = this.read(array, 'length', 'an array');
+    if (typeof length !== 'number') throw unserializable('an array without a length');
+    const results = newList();
+    const items = newList();
+    for (let i = 0; i < length; i++) {
+      const element = this.read(array, i, 'an array');
+      if (element === ABSENT) throw unserializable('an array with a hole at index ' + StringCtor(i));
+      const result = this.value(element, depth + 1, false);
+      push(results, result);
+      push(items, result.node);
+    }
+    const element = commonType(results);
+    return typed(typedList(element.type, items), listType(element.type), 'Z881(' + element.key + ')');
+  }
+
+  pair(object, depth) {
+    const first = this.read(object, 'K1', 'a ZPair');
+    const second = this.read(object, 'K2', 'a ZPair');
+    if (first === ABSENT || second === ABSENT) throw unserializable('a ZPair without K1 or K2');
+    const a = this.value(first, depth + 1, false);
+    const b = this.value(second, depth + 1, false);
+    const type = pairType(a.type, b.type);
+    return typed(pair(type, a.node, b.node), type, 'Z882(' + a.key + ',' + b.key + ')');
+  }
+
+  map(map, depth) {
+    const entries = mapEntryList(map);
+    const keys = newList();
+    const values = newList();
+    for (let i = 0; i < entries.length; i++) {
+      push(keys, this.value(entries[i].key, depth + 2, false));
+      push(values, this.value(entries[i].value, depth + 2, false));
+    }
+    const keyType = commonType(keys);
+    const valueType = commonType(values);
+    const entryType = pairType(keyType.type, valueType.type);
+    const pairs = newList();
+    for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
+    const type = mapType(keyType.type, valueType.type);
+    const node = zobject('Z1K1', type, 'K1', typedList(entryType, pairs));
+    return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
+  }
+
+  /** A community object with an own Z1K1: a ZObject written by hand, or a decoded one. */
+  zobject(object, depth) {
+    const type = this.read(object, 'Z1K1', 'a ZObject');
+    if (type === 'Z6' || type === 'Z9') return this.terminal(object, type);
+    let typeNode;
+    let typeKey;
+    if (typeof type === 'string') {
+      if (!isZid(type)) throw unserializable('a ZObject whose Z1K1 "' + type + '" is not a ZID');
+      typeNode = ref(type);
+      typeKey = type;
+    } else if (typeof type === 'object' && type !== null) {
+      typeNode = this.raw(type, depth + 1);
+      typeKey = toJSONText(typeNode);
+    } else {
+      throw unserializable('a ZObject whose Z1K1 is neither a ZID nor a type object');
+    }
+    const kv = newList();
+    push(kv, 'Z1K1');
+    push(kv, typeNode);
+    const keys = ownKeys(object);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (typeof key !== 'string' || key === 'Z1K1') continue;
+      if (!isKey(key)) throw unserializable('a ZObject with the key "' + key + '", which is not a ZObject key');
+      const value = this.read(object, key, 'a ZObject');
+      if (value === ABSENT) continue;
+      push(kv, key);
+      push(kv, this.value(value, depth + 1, false).node);
+    }
+    return typed(zobjectFromList(kv), typeNode, typeKey);
+  }
+
+  /** { Z1K1: "Z6", Z6K1: text } or { Z1K1: "Z9", Z9K1: zid } written by hand. */
+  terminal(object, type) {
+    const key = type === 'Z6' ? 'Z6K1' : 'Z9K1';
+    const value = this.read(object, key, 'a ' + type);
+    if (typeof value !== 'string') throw unserializable('a ' + type + ' whose ' + key + ' is not a string');
+    if (type === 'Z6') return typed(string(value), T_Z6.type, 'Z6');
+    if (!isZid(value)) throw unserializable('a Z9 whose Z9K1 "' + value + '" is not a ZID');
+    return typed(ref(value), ref('Z9'), 'Z9');
+  }
+
+  /**
+   * A ZObject given as data (canonical or normal form), e.g. the Z1K1 type
+   * object of a user-defined value: strings are Z6 or references, arrays are
+   * canonical typed lists, objects are copied key by key.
+   */
+  raw(value, depth) {
+    if (typeof value === 'string') return isZid(value) ? ref(value) : string(value);
+    if (typeof value !== 'object' || value === null) {
+      throw unserializable('a type object containing ' + describePrimitive(value));
+    }
+    this.enter(value, depth);
+    let node;
+    if (isArray(value)) {
+      const length = this.read(value, 'length', 'an array');
+      if (typeof length !== 'number' || length < 1) {
+        throw unserializable('a canonical list without its element type');
+      }
+      const items = newList();
+      let elementType = null;
+      for (let i = 0; i < length; i++) {
+        const element = this.read(value, i, 'an array');
+        if (element === ABSENT) throw unserializable('an array with a hole at index ' + StringCtor(i));
+        const elementNode = this.raw(element, depth + 1);
+        if (i === 0) elementType = elementNode;
+        else push(items, elementNode);
+      }
+      node = typedList(elementType, items);
+    } else {
+      const type = this.read(value, 'Z1K1', 'a ZObject');
+      if (type === 'Z6' || type === 'Z9') {
+        node = this.terminal(value, type).node;
+      } else {
+        if (type === ABSENT) throw unserializable('a ZObject without Z1K1 inside a type');
+        const kv = newList();
+        push(kv, 'Z1K1');
+        push(kv, this.raw(type, depth + 1));
+        const keys = ownKeys(value);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i];
+          if (typeof key !== 'string' || key === 'Z1K1') continue;
+          if (!isKey(key)) throw unserializable('a ZObject with the key "' + key + '", which is not a ZObject key');
+          const child = this.read(value, key, 'a ZObject');
+          if (child === ABSENT) continue;
+          push(kv, key);
+          push(kv, this.raw(child, depth + 1));
+        }
+        node = zobjectFromList(kv);
+      }
+    }
+    this.leave();
+    return node;
+  }
+}
+
+// Instances write `this.path = ...`: with a null-prototype prototype, such
+// assignments can never reach a setter planted on Object.prototype.
+setPrototypeOf(Encoder.prototype, null);
+
+/**
+ * Encodes the value returned by community code. `declaredInteger`: the
+ * function's declared return type is Z16683, so a BigInt >= 0 is written as an
+ * integer rather than a natural number. Throws a failure (Z507) when the value
+ * cannot be serialized; anything thrown while reading it (a Proxy trap, ...)
+ * becomes a Z507 too.
+ */
+export function encodeResult(value, declaredInteger) {
+  try {
+    return new Encoder(!!declaredInteger).value(value, 0, true).node;
+  } catch (e) {
+    if (isFailure(e)) throw e;
+    throw fromThrown(e, ErrorType.EVALUATION, PREFIX + 'reading it threw: ');
+  }
+}

@@ -1,0 +1,159 @@
+// kiln's error types (the Z5K1 of every error the executor reports) and the
+// conversion of anything community code throws into a clean message.
+//
+// | ZID  | meaning                                      | raised by           |
+// |------|----------------------------------------------|---------------------|
+// | Z500 | unspecified / internal executor error        | executor            |
+// | Z507 | error in evaluation: the code throws, has a  | executor            |
+// |      | syntax error, does not define the function,  |                     |
+// |      | or returns a value that cannot be serialized |                     |
+// | Z561 | invalid request: not JSON, not an object,    | executor            |
+// |      | missing / wrongly typed keys, bad identifier,|                     |
+// |      | undecodable argument                         |                     |
+// | Z565 | no usable implementation ("Unable to find    | executor            |
+// |      | programming language", "No executor found    |                     |
+// |      | for programming language")                   |                     |
+// | Z570 | timeout                                      | host                |
+// | Z571 | memory limit ("out of memory")               | host, executor (*)  |
+// | Z572 | stack overflow                               | host, executor (*)  |
+// | Z573 | output too large                             | host                |
+// | Z574 | fuel exhausted                               | host                |
+//
+// (*) the executor maps an engine "out of memory" / "stack overflow" error thrown
+// inside community code to Z571 / Z572.
+
+import {
+  ABSENT,
+  getPrototypeOf,
+  indexOf,
+  newWeakSet,
+  objectFreeze,
+  ownData,
+  slice,
+  StringCtor,
+  toLowerCase,
+  weakSetAdd,
+  weakSetHas,
+} from './intrinsics.js';
+
+export const ErrorType = objectFreeze({
+  __proto__: null,
+  UNSPECIFIED: 'Z500',
+  EVALUATION: 'Z507',
+  INVALID_REQUEST: 'Z561',
+  NO_IMPLEMENTATION: 'Z565',
+  TIMEOUT: 'Z570',
+  MEMORY_LIMIT: 'Z571',
+  STACK_OVERFLOW: 'Z572',
+  OUTPUT_TOO_LARGE: 'Z573',
+  FUEL_EXHAUSTED: 'Z574',
+});
+
+/** Longest message text kept (UTF-16 code units). */
+export const MAX_MESSAGE_LENGTH = 8192;
+
+const failures = newWeakSet();
+
+/**
+ * An executor failure: a null-prototype record { type, message } that the
+ * executor throws internally and turns into a Z5. Only records made here are
+ * recognised (WeakSet brand), so community code cannot forge one.
+ */
+export function failure(type, message) {
+  const record = { __proto__: null, type, message: clip(message) };
+  weakSetAdd(failures, record);
+  return record;
+}
+
+export function isFailure(value) {
+  return typeof value === 'object' && value !== null && weakSetHas(failures, value);
+}
+
+export function clip(text) {
+  if (typeof text !== 'string') return '';
+  if (text.length <= MAX_MESSAGE_LENGTH) return text;
+  return slice(text, 0, MAX_MESSAGE_LENGTH) + '… [truncated]';
+}
+
+/**
+ * Finds a string-valued DATA property `key` on `object` or its prototypes,
+ * never running a getter. Returns undefined when there is none.
+ */
+function dataString(object, key) {
+  let current = object;
+  for (let depth = 0; depth < 32 && current !== null; depth++) {
+    const value = ownData(current, key);
+    if (value !== ABSENT) return typeof value === 'string' ? value : undefined;
+    current = getPrototypeOf(current);
+  }
+  return undefined;
+}
+
+const UNREADABLE = 'an exception was thrown, but its description could not be read';
+
+/**
+ * Describes a thrown value without running community code paths that could
+ * break the executor (no toString, no getters; a Proxy trap may run, and any
+ * exception it throws is swallowed here). Returns { message, name }.
+ */
+function describe(thrown) {
+  try {
+    const kind = typeof thrown;
+    if (kind === 'string') return { __proto__: null, message: thrown, name: undefined };
+    if (kind === 'symbol') {
+      return { __proto__: null, message: 'Uncaught ' + StringCtor(thrown), name: undefined };
+    }
+    if (thrown === null || (kind !== 'object' && kind !== 'function')) {
+      // undefined, number, boolean, bigint: ToString on primitives is safe.
+      const suffix = kind === 'bigint' ? 'n' : '';
+      return { __proto__: null, message: 'Uncaught ' + kind + ': ' + StringCtor(thrown) + suffix, name: undefined };
+    }
+    const message = dataString(thrown, 'message');
+    const name = dataString(thrown, 'name');
+    if (message !== undefined) {
+      const text = name !== undefined && name !== '' ? (message === '' ? name : name + ': ' + message) : message;
+      return { __proto__: null, message: text, name };
+    }
+    if (name !== undefined && name !== '') return { __proto__: null, message: name, name };
+    return { __proto__: null, message: 'Uncaught exception: a thrown ' + kind + ' without a message', name: undefined };
+  } catch (e) {
+    return { __proto__: null, message: UNREADABLE, name: undefined };
+  }
+}
+
+function contains(text, part) {
+  return indexOf(text, part) >= 0;
+}
+
+/** The error type for a thrown value: engine resource errors map to Z571 / Z572. */
+function classify(description, fallbackType) {
+  try {
+    const name = description.name;
+    if (name === 'InternalError' || name === 'RangeError') {
+      const lower = toLowerCase(description.message);
+      if (contains(lower, 'stack overflow') || contains(lower, 'maximum call stack size exceeded')) {
+        return ErrorType.STACK_OVERFLOW;
+      }
+      if (contains(lower, 'out of memory')) return ErrorType.MEMORY_LIMIT;
+    }
+  } catch (e) {
+    // fall through
+  }
+  return fallbackType;
+}
+
+/**
+ * Converts anything thrown while running community code (or while reading what
+ * it returned) into a failure. `prefix` is prepended to the message.
+ */
+export function fromThrown(thrown, fallbackType, prefix) {
+  if (isFailure(thrown)) return thrown;
+  const description = describe(thrown);
+  const type = classify(description, fallbackType);
+  return failure(type, (prefix === undefined ? '' : prefix) + description.message);
+}
+
+/** Describes a thrown value as text (used by the console for Error objects). */
+export function describeThrown(thrown) {
+  return describe(thrown).message;
+}

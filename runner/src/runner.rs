@@ -1,0 +1,478 @@
+//! Runs executor calls: one shared engine and `InstancePre`, a fresh store and instance per
+//! call, and every way a call can end (answer, trap, limit) turned into a Z22.
+
+use crate::engine::{self, Allocation};
+use crate::host::{self, Host, MemoryLimiter, Sources};
+use crate::z22::{self, ErrorType};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+/// The export every executor artifact serves calls through.
+pub const CALL_EXPORT: &str = "kiln_call";
+
+/// How often the epoch ticks; timeouts are enforced to this granularity.
+const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// Per-call limits.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Wall-clock time a call may take.
+    pub timeout: Duration,
+    /// Instruction budget (wasmtime fuel); `None` means unlimited.
+    pub fuel: Option<u64>,
+    /// Cap on linear memory, in bytes.
+    pub memory_bytes: usize,
+    /// Cap on the answer's size, in bytes.
+    pub max_output_bytes: usize,
+    /// Cap on the request's size, in bytes.
+    pub max_request_bytes: usize,
+    /// Fixed clock and randomness, and no timing metadata: the same request gives the same
+    /// answer, byte for byte.
+    pub deterministic: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_millis(10_000),
+            fuel: None,
+            memory_bytes: 128 << 20,
+            max_output_bytes: 16 << 20,
+            max_request_bytes: 16 << 20,
+            deterministic: false,
+        }
+    }
+}
+
+/// Why a runner could not be set up. Calls themselves never fail: they answer with a Z5.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("cannot read artifact {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "artifact {path} cannot be loaded by this runner (built with other engine settings or \
+         another wasmtime version; rebuild it with `kiln build`): {reason}"
+    )]
+    Incompatible {
+        path: PathBuf,
+        reason: wasmtime::Error,
+    },
+    #[error("artifact {path} is not a valid executor module: {reason:#}")]
+    Invalid {
+        path: PathBuf,
+        reason: wasmtime::Error,
+    },
+    #[error("setting up the wasmtime engine: {0}")]
+    Engine(wasmtime::Error),
+}
+
+/// What one call measured.
+#[derive(Clone, Debug, Default)]
+pub struct CallMetrics {
+    /// Time to create the store and instantiate the module.
+    pub instantiate: Duration,
+    /// Time spent in the call itself.
+    pub execute: Duration,
+    /// Fuel (wasmtime instruction units) the call consumed.
+    pub fuel: u64,
+    /// Peak linear memory of the instance, in bytes.
+    pub peak_memory: usize,
+    /// The error type, when the call failed.
+    pub error: Option<ErrorType>,
+}
+
+/// One call's answer and measurements.
+#[derive(Clone, Debug)]
+pub struct CallOutcome {
+    /// The Z22 envelope, JSON text on one line.
+    pub answer: String,
+    /// The error the answer carries: its Z5K1 type and Z5K2 message.
+    pub error: Option<(String, String)>,
+    pub metrics: CallMetrics,
+}
+
+impl CallOutcome {
+    /// The answer as a JSON value. Nesting is not limited: use it on answers you trust to be
+    /// of reasonable depth (tests, tools), not in the serving path.
+    pub fn envelope(&self) -> serde_json::Result<Value> {
+        let mut deserializer = serde_json::Deserializer::from_str(&self.answer);
+        deserializer.disable_recursion_limit();
+        serde::Deserialize::deserialize(&mut deserializer)
+    }
+
+    /// The answer's Z22K1, as JSON text.
+    pub fn value_json(&self) -> Option<String> {
+        serde_json::from_str::<RawZ22>(&self.answer)
+            .ok()
+            .map(|raw| raw.value.get().to_string())
+    }
+}
+
+/// The top level of a Z22 as the executor wrote it. Only Z22K2 (metadata, shallow) is parsed
+/// into a value; the value itself stays text however deep it is nested, so hostile nesting
+/// cannot exhaust the host's stack.
+#[derive(serde::Deserialize)]
+struct RawZ22<'a> {
+    #[serde(rename = "Z1K1", borrow)]
+    kind: &'a RawValue,
+    #[serde(rename = "Z22K1", borrow)]
+    value: &'a RawValue,
+    #[serde(rename = "Z22K2", borrow)]
+    metadata: Option<&'a RawValue>,
+}
+
+/// An answer on its way out: raw Z1K1 and Z22K1, parsed metadata.
+struct Answer {
+    kind: String,
+    value: String,
+    metadata: Value,
+}
+
+/// Serves calls of one executor artifact.
+pub struct Runner {
+    engine: Engine,
+    pre: InstancePre<Host>,
+    limits: Limits,
+    _ticker: EpochTicker,
+}
+
+impl Runner {
+    /// Loads an artifact: a `.cwasm` is mapped into memory as is, anything else is compiled.
+    pub fn load(path: &Path, allocation: Allocation, limits: Limits) -> Result<Self, RunnerError> {
+        let engine = engine::engine(allocation).map_err(RunnerError::Engine)?;
+        let module = load_module(&engine, path)?;
+        Self::new(engine, &module, limits).map_err(|reason| RunnerError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+
+    /// A runner over a module already compiled for `engine`.
+    pub fn new(engine: Engine, module: &Module, limits: Limits) -> wasmtime::Result<Self> {
+        let mut linker: Linker<Host> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |host: &mut Host| &mut host.wasi)?;
+        let pre = linker.instantiate_pre(module)?;
+        if module.get_export(CALL_EXPORT).is_none() {
+            wasmtime::bail!("the module has no `{CALL_EXPORT}` export");
+        }
+        let ticker = EpochTicker::start(engine.clone());
+        Ok(Self {
+            engine,
+            pre,
+            limits,
+            _ticker: ticker,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs one request in a fresh instance and answers with a Z22, whatever happens.
+    pub fn call(&self, request: &[u8]) -> CallOutcome {
+        let limits = &self.limits;
+        let mut metrics = CallMetrics::default();
+        if request.len() > limits.max_request_bytes {
+            return self.oversized(request.len());
+        }
+        let answer = self.run(request, &mut metrics);
+        self.outcome(answer, metrics)
+    }
+
+    /// The answer to a request of `length` bytes that is over the request limit (the request
+    /// itself need not be held in memory).
+    pub fn oversized(&self, length: usize) -> CallOutcome {
+        let mut metrics = CallMetrics::default();
+        let answer = failure(
+            &mut metrics,
+            ErrorType::InvalidRequest,
+            format!(
+                "the request is {length} bytes, over the limit of {} bytes",
+                self.limits.max_request_bytes
+            ),
+        );
+        self.outcome(answer, metrics)
+    }
+
+    fn outcome(&self, mut answer: Answer, metrics: CallMetrics) -> CallOutcome {
+        if !self.limits.deterministic {
+            z22::append_metadata(&mut answer.metadata, self.metadata(&metrics));
+        }
+        let error = z22::map_error(&answer.metadata);
+        let answer = format!(
+            r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{}}}"#,
+            answer.kind, answer.value, answer.metadata
+        );
+        CallOutcome {
+            answer,
+            error,
+            metrics,
+        }
+    }
+
+    fn run(&self, request: &[u8], metrics: &mut CallMetrics) -> Answer {
+        let limits = &self.limits;
+        let started = Instant::now();
+        // One byte over the cap tells an answer that was cut off from one that fits exactly.
+        let stdout = MemoryOutputPipe::new(limits.max_output_bytes.saturating_add(1));
+        let sources = if limits.deterministic {
+            Sources::Deterministic
+        } else {
+            Sources::Live
+        };
+        // The guest writes to stderr only when it fails (a panic message): keep the start of it.
+        let stderr = MemoryOutputPipe::new(4096);
+        let host = Host {
+            wasi: host::wasi_ctx(request.to_vec(), &stdout, Some(&stderr), sources),
+            limiter: MemoryLimiter::new(limits.memory_bytes),
+        };
+        let mut store = Store::new(&self.engine, host);
+        store.limiter(|host| &mut host.limiter);
+        let budget = limits.fuel.unwrap_or(u64::MAX);
+        if let Err(e) = store.set_fuel(budget) {
+            return failure(
+                metrics,
+                ErrorType::Unspecified,
+                format!("setting fuel: {e}"),
+            );
+        }
+        let ticks = limits.timeout.as_nanos() / EPOCH_TICK.as_nanos() + 1;
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+
+        let instance = self.pre.instantiate(&mut store);
+        metrics.instantiate = started.elapsed();
+        let result = instance.and_then(|instance| {
+            let call = instance.get_typed_func::<(), ()>(&mut store, CALL_EXPORT)?;
+            let began = Instant::now();
+            let result = call.call(&mut store, ());
+            metrics.execute = began.elapsed();
+            result
+        });
+        metrics.fuel = budget - store.get_fuel().unwrap_or(budget);
+        let limiter = &store.data().limiter;
+        metrics.peak_memory = limiter.peak_bytes;
+        let memory_hit = limiter.hit;
+        drop(store);
+
+        let output = stdout.contents();
+        let overflowed = output.len() > limits.max_output_bytes;
+        let error = match result {
+            Err(_) if overflowed => Some((ErrorType::OutputTooLarge, self.output_message())),
+            Err(e) => {
+                let (kind, mut message) = classify_trap(&e, memory_hit, limits);
+                let said = String::from_utf8_lossy(&stderr.contents())
+                    .trim()
+                    .to_string();
+                if kind == ErrorType::Unspecified && !said.is_empty() {
+                    message = format!("{message}; the guest reported: {said}");
+                }
+                Some((kind, message))
+            }
+            Ok(()) if overflowed => Some((ErrorType::OutputTooLarge, self.output_message())),
+            Ok(()) => None,
+        };
+        if let Some((kind, message)) = error {
+            return failure(metrics, kind, message);
+        }
+        let parsed = std::str::from_utf8(&output)
+            .ok()
+            .and_then(|text| serde_json::from_str::<RawZ22>(text).ok())
+            .and_then(|raw| {
+                let metadata = match raw.metadata {
+                    Some(metadata) => serde_json::from_str::<Value>(metadata.get()).ok()?,
+                    None => z22::void(),
+                };
+                Some(Answer {
+                    kind: raw.kind.get().to_string(),
+                    value: raw.value.get().to_string(),
+                    metadata,
+                })
+            });
+        match parsed {
+            Some(answer) => {
+                metrics.error = z22::map_error(&answer.metadata)
+                    .map(|(zid, _)| ErrorType::from_zid(&zid).unwrap_or(ErrorType::Unspecified));
+                answer
+            }
+            None => failure(
+                metrics,
+                ErrorType::Unspecified,
+                format!(
+                    "the executor answered with {} bytes that are not a Z22 envelope",
+                    output.len()
+                ),
+            ),
+        }
+    }
+
+    fn output_message(&self) -> String {
+        format!(
+            "the answer is larger than the limit of {} bytes",
+            self.limits.max_output_bytes
+        )
+    }
+
+    fn metadata(&self, metrics: &CallMetrics) -> Vec<(String, Value)> {
+        let mut entries = vec![
+            (
+                "executionDuration".to_string(),
+                z22::string(&format!("{} µs", metrics.execute.as_micros())),
+            ),
+            (
+                "instantiationDuration".to_string(),
+                z22::string(&format!("{} µs", metrics.instantiate.as_micros())),
+            ),
+        ];
+        if self.limits.fuel.is_some() {
+            entries.push((
+                "executionFuel".to_string(),
+                z22::string(&metrics.fuel.to_string()),
+            ));
+        }
+        entries.push((
+            "executionMemoryUsage".to_string(),
+            z22::string(&format!("{} bytes", metrics.peak_memory)),
+        ));
+        entries.push(("kilnVersion".to_string(), z22::string(crate::KILN_VERSION)));
+        entries
+    }
+}
+
+fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answer {
+    metrics.error = Some(kind);
+    Answer {
+        kind: z22::reference("Z22").to_string(),
+        value: z22::void().to_string(),
+        metadata: z22::metadata_map(vec![("errors".into(), z22::z5(kind, &message))]),
+    }
+}
+
+/// Names the limit or fault that ended a call.
+fn classify_trap(
+    error: &wasmtime::Error,
+    memory_hit: bool,
+    limits: &Limits,
+) -> (ErrorType, String) {
+    let memory_message = || {
+        format!(
+            "the call reached the memory limit of {} MiB",
+            limits.memory_bytes >> 20
+        )
+    };
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        return match trap {
+            Trap::Interrupt => (
+                ErrorType::Timeout,
+                format!(
+                    "the call exceeded the time limit of {} ms",
+                    limits.timeout.as_millis()
+                ),
+            ),
+            Trap::OutOfFuel => (
+                ErrorType::Fuel,
+                format!(
+                    "the call used up its fuel budget of {}",
+                    limits.fuel.unwrap_or(u64::MAX)
+                ),
+            ),
+            Trap::StackOverflow => (
+                ErrorType::Stack,
+                "the call overflowed the stack (too much recursion)".to_string(),
+            ),
+            _ if memory_hit => (ErrorType::Memory, memory_message()),
+            other => (
+                ErrorType::Unspecified,
+                format!("the executor trapped: {other}"),
+            ),
+        };
+    }
+    if memory_hit {
+        return (ErrorType::Memory, memory_message());
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return (
+            ErrorType::Unspecified,
+            format!("the executor exited with status {}", exit.0),
+        );
+    }
+    (
+        ErrorType::Unspecified,
+        format!("the executor failed: {error:#}"),
+    )
+}
+
+fn load_module(engine: &Engine, path: &Path) -> Result<Module, RunnerError> {
+    let is_cwasm = path.extension().is_some_and(|ext| ext == "cwasm");
+    if is_cwasm {
+        if let Err(source) = std::fs::metadata(path) {
+            return Err(RunnerError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        // SAFETY: `.cwasm` files are produced by `kiln build` with this engine configuration;
+        // wasmtime checks the header (version, settings) before using the code.
+        unsafe { Module::deserialize_file(engine, path) }.map_err(|reason| {
+            RunnerError::Incompatible {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })
+    } else {
+        let bytes = std::fs::read(path).map_err(|source| RunnerError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Module::new(engine, &bytes).map_err(|reason| RunnerError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        })
+    }
+}
+
+/// Advances the engine's epoch on a background thread, so deadlines set in ticks elapse.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("kiln-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .ok();
+        Self { stop, thread }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! kiln's guest: a QuickJS runtime (through the `javy` crate) for wasm32-wasip1 that
+//! serves one executor call per instance.
+//!
+//! The module has three ways to be prepared, one per artifact kind, and one way to be called:
+//!
+//! * `kiln_init` (snapshot): reads the executor bundle from stdin, evaluates its top level and
+//!   keeps the entry function. Wizer snapshots the instance right after, so a call only runs the
+//!   community code.
+//! * `kiln_init_bytecode` (Javy-static baseline): creates the runtime and keeps the executor's
+//!   bytecode (read from stdin); every call evaluates that bytecode's top level first.
+//! * `kiln_init_plain` (interpreter baseline): keeps the executor source only; every call
+//!   creates a runtime and parses and evaluates the whole source, as per-call interpreters do.
+//! * `kiln_call`: reads one request (JSON text) from stdin and writes one Z22 envelope (JSON
+//!   text) to stdout. Nothing else ever writes to stdout.
+//!
+//! `kiln_compile` (build time only) reads executor source from stdin and writes QuickJS module
+//! bytecode to stdout.
+//!
+//! The contract (imports, exports, the stdin/stdout encoding) is `wit/executor.wit`.
+
+use javy::quickjs::{
+    context::EvalOptions, Ctx, Error as JsError, Function, Module, Persistent, Promise, Value,
+};
+use javy::{Config, Runtime};
+use std::cell::RefCell;
+use std::io::{Read, Write};
+
+/// Name of the global the executor bundle defines its entry function under. The shim takes it
+/// and deletes the property before any community code can run.
+const ENTRY_GLOBAL: &str = "__kiln_executor";
+
+/// Name the executor module carries in the bytecode baseline.
+const MODULE_NAME: &str = "kiln-executor";
+
+/// Error types of the Z5s the shim itself produces (the table lives in `wit/executor.wit`).
+const Z500_UNSPECIFIED: &str = "Z500";
+const Z571_MEMORY: &str = "Z571";
+const Z572_STACK: &str = "Z572";
+
+enum State {
+    Empty,
+    Snapshot {
+        runtime: Runtime,
+        entry: Persistent<Function<'static>>,
+    },
+    Bytecode {
+        runtime: Runtime,
+        bytecode: Vec<u8>,
+    },
+    Plain {
+        source: String,
+    },
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const { RefCell::new(State::Empty) };
+}
+
+#[link(wasm_import_module = "wasi_snapshot_preview1")]
+extern "C" {
+    #[link_name = "random_get"]
+    fn wasi_random_get(buf: *mut u8, len: usize) -> u16;
+}
+
+fn runtime_config() -> Config {
+    let mut config = Config::default();
+    config
+        // The executor installs its own capturing console; javy's must never reach stdout.
+        .log_stream(Box::new(std::io::sink()))
+        .err_stream(Box::new(std::io::sink()))
+        // Collect garbage once the heap has grown by this much since the last collection.
+        .gc_threshold(4 * 1024 * 1024)
+        .max_stack_size(512 * 1024);
+    config
+}
+
+fn read_stdin() -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
+        fail_init(&format!("reading stdin: {e}"));
+    }
+    buf
+}
+
+fn read_stdin_utf8(what: &str) -> String {
+    match String::from_utf8(read_stdin()) {
+        Ok(s) => s,
+        Err(_) => fail_init(&format!("{what} is not UTF-8")),
+    }
+}
+
+fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    // If the host closed stdout there is nobody to tell; the call simply has no answer.
+    let _ = out.write_all(bytes).and_then(|_| out.flush());
+}
+
+/// Build-time failure: explain on stderr and exit non-zero so the build stops with the message.
+fn fail_init(message: &str) -> ! {
+    eprintln!("kiln guest: {message}");
+    std::process::exit(70)
+}
+
+fn new_runtime() -> Runtime {
+    Runtime::new(runtime_config()).unwrap_or_else(|e| fail_init(&format!("creating runtime: {e}")))
+}
+
+/// Seeds `Math.random` (javy backs it with fastrand) from WASI randomness, so no seed frozen in
+/// a snapshot is ever replayed. Under a deterministic host the WASI source is fixed.
+fn reseed_random() {
+    let mut seed = [0u8; 8];
+    // SAFETY: the buffer is valid for writes of its length.
+    let errno = unsafe { wasi_random_get(seed.as_mut_ptr(), seed.len()) };
+    if errno == 0 {
+        fastrand::seed(u64::from_le_bytes(seed));
+    }
+}
+
+/// Evaluates the executor bundle as a global script and takes its entry function.
+fn eval_source_entry<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
+    let mut options = EvalOptions::default();
+    options.global = true;
+    options.strict = false;
+    options.filename = Some("kiln-executor.js".to_string());
+    ctx.eval_with_options::<Value, _>(source, options)
+        .map_err(|e| describe(ctx, e))?;
+    take_entry(ctx)
+}
+
+/// Evaluates the executor bytecode (an ES module) and takes its entry function.
+fn eval_bytecode_entry<'js>(ctx: &Ctx<'js>, bytecode: &[u8]) -> Result<Function<'js>, String> {
+    // SAFETY: the bytecode was produced by `kiln_compile` of this very guest at build time and
+    // lives in the instance state for the whole call (QuickJS may reference it as ROM data).
+    let module = unsafe { Module::load(ctx.clone(), bytecode) }.map_err(|e| describe(ctx, e))?;
+    let (_, done) = module.eval().map_err(|e| describe(ctx, e))?;
+    drain_jobs(ctx);
+    done.result::<Value>()
+        .unwrap_or(Err(JsError::WouldBlock))
+        .map_err(|e| describe(ctx, e))?;
+    take_entry(ctx)
+}
+
+fn take_entry<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, String> {
+    let globals = ctx.globals();
+    let entry: Function = globals
+        .get(ENTRY_GLOBAL)
+        .map_err(|_| format!("the executor did not define globalThis.{ENTRY_GLOBAL}"))?;
+    globals.remove(ENTRY_GLOBAL).map_err(|e| describe(ctx, e))?;
+    Ok(entry)
+}
+
+/// Text of a QuickJS error, including a pending exception's message.
+fn describe(ctx: &Ctx<'_>, error: JsError) -> String {
+    if let JsError::Exception = error {
+        let exception = ctx.catch();
+        if let Some(object) = exception.as_object() {
+            let name: Option<String> = object.get("name").ok();
+            let message: Option<String> = object.get("message").ok();
+            if let Some(message) = message {
+                return match name {
+                    Some(name) => format!("{name}: {message}"),
+                    None => message,
+                };
+            }
+        }
+        if let Some(text) = exception.as_string().and_then(|s| s.to_string().ok()) {
+            return text;
+        }
+        return "uncaught exception".to_string();
+    }
+    error.to_string()
+}
+
+/// Runs every pending job (promise reactions) until the queue is empty. Runs inside the
+/// context lock; an exception in a job settles its promise as rejected.
+fn drain_jobs(ctx: &Ctx<'_>) {
+    while ctx.execute_pending_job() {}
+}
+
+/// Runs the entry on one request, draining the job queue when it answers with a promise.
+fn call_entry<'js>(ctx: &Ctx<'js>, entry: &Function<'js>, request: &str) -> Result<String, String> {
+    let answer: Value = entry.call((request,)).map_err(|e| describe(ctx, e))?;
+    if let Some(text) = answer.as_string() {
+        return text.to_string().map_err(|e| describe(ctx, e));
+    }
+    let Some(promise) = answer.as_promise().cloned() else {
+        return Err("the executor answered with something other than a string".to_string());
+    };
+    drain_jobs(ctx);
+    finish_promise(ctx, &promise)
+}
+
+fn finish_promise<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<String, String> {
+    match promise.result::<String>() {
+        None => Err("the returned promise never settled".to_string()),
+        Some(result) => result.map_err(|e| describe(ctx, e)),
+    }
+}
+
+/// Serves one request with whatever the instance was prepared with.
+fn serve(request: &str) -> Result<String, String> {
+    STATE.with(|state| match &*state.borrow() {
+        State::Empty => Err("the module was not initialised by kiln build".to_string()),
+        State::Snapshot { runtime, entry } => runtime.context().with(|ctx| {
+            let entry = entry.clone().restore(&ctx).map_err(|e| describe(&ctx, e))?;
+            call_entry(&ctx, &entry, request)
+        }),
+        State::Bytecode { runtime, bytecode } => runtime.context().with(|ctx| {
+            let entry = eval_bytecode_entry(&ctx, bytecode)?;
+            call_entry(&ctx, &entry, request)
+        }),
+        State::Plain { source } => {
+            let runtime = new_runtime();
+            runtime.context().with(|ctx| {
+                let entry = eval_source_entry(&ctx, source)?;
+                call_entry(&ctx, &entry, request)
+            })
+        }
+    })
+}
+
+/// Snapshot preparation: evaluate the executor's top level now, so Wizer captures it.
+#[export_name = "kiln_init"]
+pub extern "C" fn kiln_init() {
+    let source = read_stdin_utf8("the executor bundle");
+    let runtime = new_runtime();
+    let entry = runtime.context().with(|ctx| {
+        let entry = eval_source_entry(&ctx, &source).unwrap_or_else(|e| fail_init(&e));
+        Persistent::save(&ctx, entry)
+    });
+    // Leave as little garbage as possible in the snapshot: fewer dirty pages per call.
+    runtime.context().with(|ctx| ctx.run_gc());
+    STATE.with(|state| *state.borrow_mut() = State::Snapshot { runtime, entry });
+}
+
+/// Bytecode-baseline preparation: the runtime exists, the executor is only bytecode.
+#[export_name = "kiln_init_bytecode"]
+pub extern "C" fn kiln_init_bytecode() {
+    let bytecode = read_stdin();
+    let runtime = new_runtime();
+    STATE.with(|state| *state.borrow_mut() = State::Bytecode { runtime, bytecode });
+}
+
+/// Interpreter-baseline preparation: keep the source and nothing else.
+#[export_name = "kiln_init_plain"]
+pub extern "C" fn kiln_init_plain() {
+    let source = read_stdin_utf8("the executor bundle");
+    STATE.with(|state| *state.borrow_mut() = State::Plain { source });
+}
+
+/// Build-time entry: executor source on stdin, QuickJS module bytecode on stdout.
+#[export_name = "kiln_compile"]
+pub extern "C" fn kiln_compile() {
+    let source = read_stdin_utf8("the executor bundle");
+    let runtime = new_runtime();
+    match runtime.compile_to_bytecode(MODULE_NAME, &source) {
+        Ok(bytecode) => write_stdout(&bytecode),
+        Err(e) => fail_init(&format!("compiling the executor: {e}")),
+    }
+}
+
+/// One call: request JSON on stdin, Z22 JSON on stdout.
+#[export_name = "kiln_call"]
+pub extern "C" fn kiln_call() {
+    reseed_random();
+    let mut request = Vec::new();
+    let answer = match std::io::stdin().read_to_end(&mut request) {
+        Err(e) => error_envelope(Z500_UNSPECIFIED, &format!("reading the request: {e}")),
+        Ok(_) => match String::from_utf8(request) {
+            // The executor classifies malformed requests itself; invalid UTF-8 is replaced
+            // so the executor still sees (and rejects or accepts) the rest of the text.
+            Ok(text) => answer_for(&text),
+            Err(e) => answer_for(&String::from_utf8_lossy(e.as_bytes())),
+        },
+    };
+    write_stdout(answer.as_bytes());
+}
+
+fn answer_for(request: &str) -> String {
+    match serve(request) {
+        Ok(answer) => answer,
+        Err(message) => error_envelope(classify(&message), &message),
+    }
+}
+
+/// Maps a failure that escaped the executor to a Z5 error type.
+fn classify(message: &str) -> &'static str {
+    if message.contains("out of memory") {
+        Z571_MEMORY
+    } else if message.contains("stack overflow") {
+        Z572_STACK
+    } else {
+        Z500_UNSPECIFIED
+    }
+}
+
+/// A Z22 in normal form whose Z22K2 maps "errors" to a Z5 of `error_type` — the same shape the
+/// executor produces, for failures the executor could not report itself.
+fn error_envelope(error_type: &str, message: &str) -> String {
+    const REF: &str = r#"{"Z1K1":"Z9","Z9K1":"#;
+    let pair_type = format!(
+        r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z882"}},"Z882K1":{REF}"Z6"}},"Z882K2":{REF}"Z1"}}}}"#
+    );
+    let list_type = format!(r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z881"}},"Z881K1":{pair_type}}}"#);
+    let map_type = format!(
+        r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z883"}},"Z883K1":{REF}"Z6"}},"Z883K2":{REF}"Z1"}}}}"#
+    );
+    let z5 = format!(
+        r#"{{"Z1K1":{REF}"Z5"}},"Z5K1":{REF}"{error_type}"}},"Z5K2":{{"Z1K1":"Z6","Z6K1":{}}}}}"#,
+        json_string(message)
+    );
+    format!(
+        concat!(
+            r#"{{"Z1K1":{r}"Z22"}},"Z22K1":{r}"Z24"}},"Z22K2":{{"Z1K1":{map},"#,
+            r#""K1":{{"Z1K1":{list},"K1":{{"Z1K1":{pair},"K1":{{"Z1K1":"Z6","Z6K1":"errors"}},"K2":{z5}}},"#,
+            r#""K2":{{"Z1K1":{list}}}}}}}}}"#
+        ),
+        r = REF,
+        map = map_type,
+        list = list_type,
+        pair = pair_type,
+        z5 = z5
+    )
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

@@ -1,0 +1,54 @@
+//! `kiln build`: runs the build pipeline and shows each stage's time.
+
+use anyhow::Result;
+use kiln_compiler::{build, BuildOptions};
+use std::path::PathBuf;
+
+/// Build the executor artifacts (snapshot, bytecode and plain baselines, .wasm and .cwasm).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Project root holding executor-js/, runtime-shim/, wit/ and node_modules/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Output folder [default: ROOT/target/kiln].
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// Use this prebuilt guest instead of building runtime-shim/ with cargo.
+    #[arg(long)]
+    guest: Option<PathBuf>,
+    /// Skip writing the precompiled .cwasm files.
+    #[arg(long)]
+    no_precompile: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let mut options = BuildOptions::new(args.root);
+    if let Some(out) = args.out {
+        options.out_dir = out;
+    }
+    options.guest = args.guest;
+    options.precompile = !args.no_precompile;
+    let report = build(&options, &mut |stage| {
+        eprintln!(
+            "  {:<28} {:>9.1} ms  {}",
+            stage.name,
+            stage.duration.as_secs_f64() * 1e3,
+            stage.detail
+        );
+    })?;
+    let total: f64 = report.stages.iter().map(|s| s.duration.as_secs_f64()).sum();
+    eprintln!("  {:<28} {:>9.1} ms", "total", total * 1e3);
+    for artifact in &report.artifacts {
+        let cwasm = match (&artifact.cwasm, artifact.cwasm_bytes) {
+            (Some(path), Some(bytes)) => format!(", {} ({bytes} bytes)", path.display()),
+            _ => String::new(),
+        };
+        println!(
+            "{:<9} {} ({} bytes){cwasm}",
+            artifact.kind.name(),
+            artifact.wasm.display(),
+            artifact.wasm_bytes
+        );
+    }
+    Ok(())
+}

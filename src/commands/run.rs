@@ -1,0 +1,85 @@
+//! `kiln run`: executes calls against an artifact, one fresh instance per call.
+
+use anyhow::{Context, Result};
+use kiln_runner::engine::Allocation;
+use kiln_runner::{Limits, Runner};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Run function calls: one request (file or stdin), or one per line with --jsonl.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Request file; `-` or nothing reads stdin.
+    request: Option<PathBuf>,
+    /// Artifact to run (.cwasm is mapped as is; .wasm is compiled).
+    #[arg(long, default_value = "target/kiln/executor.cwasm")]
+    artifact: PathBuf,
+    /// Read one request per stdin line and answer one Z22 per stdout line, in order.
+    #[arg(long)]
+    jsonl: bool,
+    /// Calls in flight at once with --jsonl (output stays in input order).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Wall-clock limit per call, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Instruction budget per call (wasmtime fuel); unlimited when absent.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Linear-memory cap per call, in MiB.
+    #[arg(long, default_value_t = 128)]
+    memory_mb: usize,
+    /// Largest answer a call may produce, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_output_bytes: usize,
+    /// Largest request accepted, in bytes.
+    #[arg(long, default_value_t = 16 << 20)]
+    max_request_bytes: usize,
+    /// Fixed clock and randomness, no timing metadata: reproducible answers.
+    #[arg(long)]
+    deterministic: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let limits = Limits {
+        timeout: Duration::from_millis(args.timeout_ms),
+        fuel: args.fuel,
+        memory_bytes: args.memory_mb << 20,
+        max_output_bytes: args.max_output_bytes,
+        max_request_bytes: args.max_request_bytes,
+        deterministic: args.deterministic,
+    };
+    let jobs = args.jobs.max(1);
+    // A stream of calls amortises the pooling allocator's set-up; a single call does not.
+    let allocation = if args.jsonl {
+        Allocation::Pooling {
+            instances: (jobs as u32) * 2,
+        }
+    } else {
+        Allocation::OnDemand
+    };
+    let runner = Runner::load(&args.artifact, allocation, limits)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.jsonl {
+        let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
+        kiln::serve::jsonl(&runner, input, &mut out, jobs)?;
+        return Ok(());
+    }
+    let request = match &args.request {
+        Some(path) if path.as_os_str() != "-" => {
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
+        }
+        _ => {
+            let mut buffer = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buffer)
+                .context("reading the request from stdin")?;
+            buffer
+        }
+    };
+    let outcome = runner.call(&request);
+    writeln!(out, "{}", outcome.answer)?;
+    Ok(())
+}
