@@ -34,6 +34,7 @@ const MODULE_NAME: &str = "kiln-executor";
 
 /// Error types of the Z5s the shim itself produces (the table lives in `wit/executor.wit`).
 const Z500_UNSPECIFIED: &str = "Z500";
+const Z507_EVALUATION: &str = "Z507";
 const Z571_MEMORY: &str = "Z571";
 const Z572_STACK: &str = "Z572";
 
@@ -192,7 +193,7 @@ fn call_entry<'js>(ctx: &Ctx<'js>, entry: &Function<'js>, request: &str) -> Resu
 
 fn finish_promise<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<String, String> {
     match promise.result::<String>() {
-        None => Err("the returned promise never settled".to_string()),
+        None => Err(NEVER_SETTLED.to_string()),
         Some(result) => result.map_err(|e| describe(ctx, e)),
     }
 }
@@ -283,9 +284,14 @@ fn answer_for(request: &str) -> String {
     }
 }
 
+const NEVER_SETTLED: &str =
+    "the function returned a promise that never settled (nothing left to run)";
+
 /// Maps a failure that escaped the executor to a Z5 error type.
 fn classify(message: &str) -> &'static str {
-    if message.contains("out of memory") {
+    if message == NEVER_SETTLED {
+        Z507_EVALUATION
+    } else if message.contains("out of memory") {
         Z571_MEMORY
     } else if message.contains("stack overflow") {
         Z572_STACK

@@ -1,0 +1,44 @@
+# kiln — the two commands a fresh machine needs:
+#   make run    set up, build everything, answer the add call, compare the three artifacts
+#   make test   set up, build everything, run every test and the linters
+CARGO ?= cargo
+KILN := target/release/kiln
+ADD_CALL := benches/calls/add.json
+
+.PHONY: run test setup build artifacts test-rust test-js lint soak bench clean
+
+run: artifacts
+	@echo "== kiln run $(ADD_CALL) (snapshot artifact)"
+	$(KILN) run $(ADD_CALL)
+	@echo "== per-call time in-process, snapshot vs bytecode vs plain (kiln bench --quick)"
+	$(KILN) bench --quick --calls 100
+
+test: artifacts test-js test-rust lint
+
+setup:
+	./scripts/setup.sh
+
+# One release build serves the binary, the tests and the benches: wasmtime compiles once.
+build: setup
+	$(CARGO) build --release --locked
+
+artifacts: build
+	$(KILN) build
+
+test-rust: build
+	$(CARGO) test --release --locked
+
+test-js: setup
+	npm test --silent
+
+lint: setup
+	$(CARGO) fmt --all --check
+	cd runtime-shim && $(CARGO) fmt --check
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	cd runtime-shim && $(CARGO) clippy --release --locked --target wasm32-wasip1 --target-dir ../target/shim -- -D warnings
+
+bench: artifacts
+	$(KILN) bench
+
+clean:
+	rm -rf target/kiln target/kiln-test

@@ -1,0 +1,164 @@
+//! Shared by the integration tests: builds the real artifacts once per test binary, runs the
+//! real `kiln` binary against them, and compares answers.
+#![allow(dead_code)]
+
+use kiln_compiler::{build, ArtifactKind, BuildOptions, BuildReport};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Builds all artifacts into `target/kiln-test/<name>` with the real pipeline.
+pub fn build_into(name: &str) -> BuildReport {
+    let mut options = BuildOptions::new(root());
+    options.out_dir = root().join("target/kiln-test").join(name);
+    build(&options, &mut |_| {}).expect("kiln build succeeds")
+}
+
+/// The artifacts of this test binary, built once.
+pub fn artifacts() -> &'static BuildReport {
+    static REPORT: OnceLock<BuildReport> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let name = exe
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("tests")
+            .to_string();
+        build_into(&name)
+    })
+}
+
+/// The `.cwasm` of one artifact kind.
+pub fn cwasm(kind: ArtifactKind) -> PathBuf {
+    artifacts()
+        .artifact(kind)
+        .and_then(|a| a.cwasm.clone())
+        .expect("the build wrote a .cwasm")
+}
+
+pub fn kiln() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kiln"))
+}
+
+/// Runs `kiln run --jsonl` over `lines` and returns the answers, one per line.
+pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
+    let mut child = kiln()
+        .args(["run", "--jsonl", "--artifact"])
+        .arg(artifact)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiln starts");
+    let mut stdin = child.stdin.take().unwrap();
+    let input: Vec<u8> = lines
+        .iter()
+        .flat_map(|line| line.iter().copied().chain(std::iter::once(b'\n')))
+        .collect();
+    let writer = std::thread::spawn(move || {
+        stdin.write_all(&input).unwrap();
+    });
+    let output = child.wait_with_output().expect("kiln runs");
+    writer.join().unwrap();
+    assert!(
+        output.status.success(),
+        "kiln run --jsonl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("answers are UTF-8");
+    let answers: Vec<Value> = text.lines().map(parse).collect();
+    assert_eq!(answers.len(), lines.len(), "one answer per request line");
+    answers
+}
+
+/// Runs `kiln run` on one request file and returns the answer.
+pub fn run_file(artifact: &Path, request: &Path, extra: &[&str]) -> Value {
+    let output = kiln()
+        .args(["run", "--artifact"])
+        .arg(artifact)
+        .args(extra)
+        .arg(request)
+        .output()
+        .expect("kiln runs");
+    assert!(
+        output.status.success(),
+        "kiln run failed on {}: {}",
+        request.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("the answer is UTF-8");
+    assert!(text.ends_with('\n'), "the answer ends with a newline");
+    assert_eq!(text.lines().count(), 1, "exactly one answer line");
+    parse(text.trim_end())
+}
+
+pub fn parse(text: &str) -> Value {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    serde::Deserialize::deserialize(&mut deserializer)
+        .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {text}"))
+}
+
+/// Removes every `Z1K1` key at every depth (the 2023 suite's comparison).
+pub fn without_z1k1(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "Z1K1")
+                .map(|(k, v)| (k.clone(), without_z1k1(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_z1k1).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The Z5 error an answer carries, with its type and message; `None` on success.
+pub fn error_of(answer: &Value) -> Option<(String, String)> {
+    kiln_runner::z22::error(answer)
+}
+
+/// Asserts a failed answer: void Z22K1, and an "errors" Z5 of `zid` (if given) whose message
+/// contains `phrase`.
+pub fn assert_error(answer: &Value, zid: Option<&str>, phrase: &str, context: &str) {
+    assert_eq!(
+        answer["Z22K1"],
+        serde_json::json!({"Z1K1": "Z9", "Z9K1": "Z24"}),
+        "{context}: Z22K1 is void on failure; answer: {answer}"
+    );
+    let (kind, message) =
+        error_of(answer).unwrap_or_else(|| panic!("{context}: no errors entry in {answer}"));
+    if let Some(zid) = zid {
+        assert_eq!(kind, zid, "{context}: error type (message: {message})");
+    }
+    assert!(
+        message.contains(phrase),
+        "{context}: message {message:?} does not contain {phrase:?}"
+    );
+}
+
+/// The string value of a successful answer.
+pub fn string_value(answer: &Value) -> Option<String> {
+    kiln_runner::z22::string_value(answer).map(str::to_string)
+}
+
+/// The external corpus, when the shared folder is present.
+pub fn shared_corpus() -> Option<PathBuf> {
+    let dir = root().join("../shared/conformance/wikifunctions-2023");
+    if dir.join("cases.json").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "NOTE: the external Wikifunctions 2023 corpus (../shared/conformance/wikifunctions-2023) \
+             is absent: its cases were SKIPPED; kiln's own fixtures still ran."
+        );
+        None
+    }
+}
