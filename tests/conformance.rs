@@ -22,8 +22,10 @@ enum Check {
 
 fn read(dir: &Path, file: &str) -> Value {
     let path = dir.join("test_data").join(file);
-    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A value in a case: a literal, `{"file": F}` or `{"file": F, "key": K}`.
@@ -44,7 +46,9 @@ fn build_request(dir: &Path, spec: &Value) -> Value {
     if let Some(file) = spec.as_str() {
         return read(dir, file);
     }
-    let spec = spec.as_object().expect("a request is a file name or an object");
+    let spec = spec
+        .as_object()
+        .expect("a request is a file name or an object");
     let mut request = match spec.get("base").and_then(Value::as_str) {
         Some(base) => read(dir, base),
         None => Value::Object(Map::new()),
@@ -72,7 +76,8 @@ fn build_request(dir: &Path, spec: &Value) -> Value {
 }
 
 fn load_cases(dir: &Path) -> Vec<Case> {
-    let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("cases.json")).unwrap()).unwrap();
     let mut cases = Vec::new();
     for group in ["executor_cases", "evaluator_cases"] {
         for case in manifest[group].as_array().unwrap() {
@@ -103,8 +108,15 @@ fn wikifunctions_2023_corpus_passes_on_every_artifact() {
         return;
     };
     let cases = load_cases(&dir);
-    assert!(cases.len() >= 21, "the manifest lists {} cases", cases.len());
-    let lines: Vec<Vec<u8>> = cases.iter().map(|c| c.request.to_string().into_bytes()).collect();
+    assert!(
+        cases.len() >= 21,
+        "the manifest lists {} cases",
+        cases.len()
+    );
+    let lines: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|c| c.request.to_string().into_bytes())
+        .collect();
     let mut values_by_kind = Vec::new();
     for kind in ArtifactKind::ALL {
         let answers = run_jsonl(&cwasm(kind), &lines, &["--deterministic"]);
@@ -116,20 +128,44 @@ fn wikifunctions_2023_corpus_passes_on_every_artifact() {
                 }
                 Check::Error(phrase) => {
                     answer["Z22K1"] == serde_json::json!({"Z1K1": "Z9", "Z9K1": "Z24"})
-                        && error_of(answer).is_some_and(|(_, message)| message.contains(phrase.as_str()))
+                        && error_of(answer)
+                            .is_some_and(|(_, message)| message.contains(phrase.as_str()))
                 }
             };
-            eprintln!("{:<8} {:<9} {}", if ok { "pass" } else { "FAIL" }, kind.name(), case.name);
+            eprintln!(
+                "{:<8} {:<9} {}",
+                if ok { "pass" } else { "FAIL" },
+                kind.name(),
+                case.name
+            );
             if !ok {
                 failures.push(format!("{}: {answer}", case.name));
             }
         }
-        assert!(failures.is_empty(), "{} artifact failed:\n{}", kind.name(), failures.join("\n"));
-        values_by_kind.push(answers.iter().map(|a| a["Z22K1"].clone()).collect::<Vec<_>>());
+        assert!(
+            failures.is_empty(),
+            "{} artifact failed:\n{}",
+            kind.name(),
+            failures.join("\n")
+        );
+        values_by_kind.push(
+            answers
+                .iter()
+                .map(|a| a["Z22K1"].clone())
+                .collect::<Vec<_>>(),
+        );
     }
     // Differential: identical Z22K1 through snapshot, bytecode and plain.
     for (index, case) in cases.iter().enumerate() {
-        assert_eq!(values_by_kind[0][index], values_by_kind[1][index], "{}: snapshot vs bytecode", case.name);
-        assert_eq!(values_by_kind[0][index], values_by_kind[2][index], "{}: snapshot vs plain", case.name);
+        assert_eq!(
+            values_by_kind[0][index], values_by_kind[1][index],
+            "{}: snapshot vs bytecode",
+            case.name
+        );
+        assert_eq!(
+            values_by_kind[0][index], values_by_kind[2][index],
+            "{}: snapshot vs plain",
+            case.name
+        );
     }
 }

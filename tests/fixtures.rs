@@ -1,5 +1,6 @@
-//! kiln's own fixtures (`executor-js/fixtures/`, format in its README) through `kiln run`
-//! against all three artifacts: exact answers, error types, and agreement between paths.
+//! kiln's own fixtures (`executor-js/fixtures/`) and hostile corpus (`tests/hostile/`), format
+//! in their READMEs, through `kiln run` against all three artifacts: exact answers, error
+//! types, agreement between paths, and a normal call succeeding after every case.
 
 mod common;
 
@@ -8,8 +9,8 @@ use kiln_compiler::ArtifactKind;
 use serde_json::Value;
 use std::path::PathBuf;
 
-fn fixtures() -> Vec<(String, PathBuf, Value)> {
-    let dir = root().join("executor-js/fixtures");
+fn fixtures(folder: &str) -> Vec<(String, PathBuf, Value)> {
+    let dir = root().join(folder);
     let mut list = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
@@ -22,7 +23,8 @@ fn fixtures() -> Vec<(String, PathBuf, Value)> {
         };
         let expected_path = dir.join(format!("{name}.expected.json"));
         let expected: Value = serde_json::from_slice(
-            &std::fs::read(&expected_path).unwrap_or_else(|_| panic!("{name} has no expected file")),
+            &std::fs::read(&expected_path)
+                .unwrap_or_else(|_| panic!("{name} has no expected file")),
         )
         .unwrap();
         list.push((name.to_string(), path, expected));
@@ -33,8 +35,22 @@ fn fixtures() -> Vec<(String, PathBuf, Value)> {
 
 #[test]
 fn own_fixtures_pass_on_every_artifact_and_agree() {
-    let fixtures = fixtures();
-    assert!(fixtures.len() >= 20, "only {} fixtures", fixtures.len());
+    check_folder("executor-js/fixtures", 20);
+}
+
+#[test]
+fn hostile_corpus_is_contained_on_every_artifact() {
+    check_folder("tests/hostile", 9);
+}
+
+fn check_folder(folder: &str, at_least: usize) {
+    let fixtures = fixtures(folder);
+    assert!(
+        fixtures.len() >= at_least,
+        "only {} cases in {folder}",
+        fixtures.len()
+    );
+    let add = root().join("benches/calls/add.json");
     let mut answers_by_kind = Vec::new();
     for kind in ArtifactKind::ALL {
         let artifact = cwasm(kind);
@@ -54,10 +70,40 @@ fn own_fixtures_pass_on_every_artifact_and_agree() {
             }
             answers.push(answer);
         }
+        // The same cases in one long-lived process (pooled instances are reused), each
+        // followed by a normal call: same answers, and nothing a case did reaches the next call.
+        let add_line = serde_json::to_vec(&parse(&std::fs::read_to_string(&add).unwrap())).unwrap();
+        let mut lines = Vec::new();
+        for (_, request, _) in &fixtures {
+            let request: Value = parse(&std::fs::read_to_string(request).unwrap());
+            lines.push(serde_json::to_vec(&request).unwrap());
+            lines.push(add_line.clone());
+        }
+        let streamed = run_jsonl(&artifact, &lines, &["--deterministic"]);
+        for (index, (name, _, _)) in fixtures.iter().enumerate() {
+            assert_eq!(
+                streamed[2 * index],
+                answers[index],
+                "{} {name}: --jsonl answer",
+                kind.name()
+            );
+            assert_eq!(
+                string_value(&streamed[2 * index + 1]).as_deref(),
+                Some("13"),
+                "{} {name}: the call after it",
+                kind.name()
+            );
+        }
         answers_by_kind.push(answers);
     }
     for (index, (name, _, _)) in fixtures.iter().enumerate() {
-        assert_eq!(answers_by_kind[0][index], answers_by_kind[1][index], "{name}: snapshot vs bytecode");
-        assert_eq!(answers_by_kind[0][index], answers_by_kind[2][index], "{name}: snapshot vs plain");
+        assert_eq!(
+            answers_by_kind[0][index], answers_by_kind[1][index],
+            "{name}: snapshot vs bytecode"
+        );
+        assert_eq!(
+            answers_by_kind[0][index], answers_by_kind[2][index],
+            "{name}: snapshot vs plain"
+        );
     }
 }

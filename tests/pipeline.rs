@@ -99,14 +99,20 @@ fn inspect_shows_the_build_info() {
         assert_eq!(info.bundle_sha256, bundle_sha);
         assert_eq!(info.wasmtime_version, "48.0.8");
         assert!(info.javy_version.starts_with("8."), "{}", info.javy_version);
-        assert_eq!(info.bytecode_sha256.is_some(), kind == ArtifactKind::Bytecode);
+        assert_eq!(
+            info.bytecode_sha256.is_some(),
+            kind == ArtifactKind::Bytecode
+        );
 
         for path in [&artifact.wasm, artifact.cwasm.as_ref().unwrap()] {
             let output = kiln().arg("inspect").arg(path).output().unwrap();
             assert!(output.status.success());
             let text = String::from_utf8(output.stdout).unwrap();
             assert!(text.contains(&bundle_sha), "{text}");
-            assert!(text.contains(&format!("kind              {}", kind.name())), "{text}");
+            assert!(
+                text.contains(&format!("kind              {}", kind.name())),
+                "{text}"
+            );
             assert!(text.contains("export            kiln_call"), "{text}");
         }
         let output = kiln()
@@ -118,7 +124,14 @@ fn inspect_shows_the_build_info() {
         assert_eq!(json["build_info"]["kind"], kind.name());
     }
     let build_info: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(report.artifact(ArtifactKind::Snapshot).unwrap().wasm.with_file_name("build-info.json")).unwrap(),
+        &std::fs::read(
+            report
+                .artifact(ArtifactKind::Snapshot)
+                .unwrap()
+                .wasm
+                .with_file_name("build-info.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     assert_eq!(build_info["artifacts"].as_array().unwrap().len(), 3);
@@ -152,7 +165,8 @@ fn a_request_on_stdin_is_answered() {
 
 #[test]
 fn malformed_lines_get_z5_answers_and_the_next_line_works() {
-    let add: serde_json::Value = serde_json::from_slice(&std::fs::read(add_request()).unwrap()).unwrap();
+    let add: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(add_request()).unwrap()).unwrap();
     let add = add.to_string().into_bytes();
     let lines: Vec<Vec<u8>> = vec![
         b"this is not JSON".to_vec(),
@@ -177,7 +191,11 @@ fn malformed_lines_get_z5_answers_and_the_next_line_works() {
                 String::from_utf8_lossy(line)
             );
             if line == &add {
-                assert_eq!(string_value(answer).as_deref(), Some("13"), "{context}: {answer}");
+                assert_eq!(
+                    string_value(answer).as_deref(),
+                    Some("13"),
+                    "{context}: {answer}"
+                );
             } else {
                 assert_error(answer, Some("Z561"), "", &context);
             }

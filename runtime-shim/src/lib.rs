@@ -13,24 +13,25 @@
 //! * `kiln_call`: reads one request (JSON text) from stdin and writes one Z22 envelope (JSON
 //!   text) to stdout. Nothing else ever writes to stdout.
 //!
-//! `kiln_compile` (build time only) reads executor source from stdin and writes QuickJS module
-//! bytecode to stdout.
+//! `kiln_compile` (build time only) reads executor source from stdin and writes the QuickJS
+//! bytecode of it, compiled as a global script, to stdout.
 //!
 //! The contract (imports, exports, the stdin/stdout encoding) is `wit/executor.wit`.
 
 use javy::quickjs::{
-    context::EvalOptions, Ctx, Error as JsError, Function, Module, Persistent, Promise, Value,
+    context::EvalOptions, qjs, Ctx, Error as JsError, Function, Persistent, Promise, Value,
 };
 use javy::{Config, Runtime};
 use std::cell::RefCell;
+use std::ffi::{CStr, CString};
 use std::io::{Read, Write};
 
 /// Name of the global the executor bundle defines its entry function under. The shim takes it
 /// and deletes the property before any community code can run.
 const ENTRY_GLOBAL: &str = "__kiln_executor";
 
-/// Name the executor module carries in the bytecode baseline.
-const MODULE_NAME: &str = "kiln-executor";
+/// File name QuickJS reports for the executor script (all three paths).
+const SCRIPT_NAME: &CStr = c"kiln-executor.js";
 
 /// Error types of the Z5s the shim itself produces (the table lives in `wit/executor.wit`).
 const Z500_UNSPECIFIED: &str = "Z500";
@@ -122,22 +123,68 @@ fn eval_source_entry<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>,
     let mut options = EvalOptions::default();
     options.global = true;
     options.strict = false;
-    options.filename = Some("kiln-executor.js".to_string());
+    options.filename = Some(SCRIPT_NAME.to_string_lossy().into_owned());
     ctx.eval_with_options::<Value, _>(source, options)
         .map_err(|e| describe(ctx, e))?;
     take_entry(ctx)
 }
 
-/// Evaluates the executor bytecode (an ES module) and takes its entry function.
+/// Compiles the executor bundle as a global script (exactly as the snapshot and plain paths
+/// evaluate it) to QuickJS bytecode. A script, not a module: a module would stay registered
+/// under its name, and community code could `import()` it.
+fn compile_script(ctx: &Ctx<'_>, source: &str) -> Result<Vec<u8>, String> {
+    let raw = ctx.as_raw().as_ptr();
+    let text = CString::new(source).map_err(|_| "the executor bundle contains NUL".to_string())?;
+    // SAFETY: `raw` is the live context of `ctx`; every value made here is freed here.
+    unsafe {
+        let function = qjs::JS_Eval(
+            raw,
+            text.as_ptr(),
+            source.len() as _,
+            SCRIPT_NAME.as_ptr(),
+            (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32,
+        );
+        if qjs::JS_IsException(function) {
+            return Err(describe(ctx, JsError::Exception));
+        }
+        let mut size = 0;
+        let bytes = qjs::JS_WriteObject(
+            raw,
+            &mut size,
+            function,
+            (qjs::JS_WRITE_OBJ_BYTECODE | qjs::JS_WRITE_OBJ_STRIP_SOURCE) as i32,
+        );
+        qjs::JS_FreeValue(raw, function);
+        if bytes.is_null() {
+            return Err(describe(ctx, JsError::Exception));
+        }
+        let out = std::slice::from_raw_parts(bytes, size as usize).to_vec();
+        qjs::js_free(raw, bytes.cast());
+        Ok(out)
+    }
+}
+
+/// Evaluates the executor bytecode (a global script) and takes its entry function.
 fn eval_bytecode_entry<'js>(ctx: &Ctx<'js>, bytecode: &[u8]) -> Result<Function<'js>, String> {
-    // SAFETY: the bytecode was produced by `kiln_compile` of this very guest at build time and
-    // lives in the instance state for the whole call (QuickJS may reference it as ROM data).
-    let module = unsafe { Module::load(ctx.clone(), bytecode) }.map_err(|e| describe(ctx, e))?;
-    let (_, done) = module.eval().map_err(|e| describe(ctx, e))?;
-    drain_jobs(ctx);
-    done.result::<Value>()
-        .unwrap_or(Err(JsError::WouldBlock))
-        .map_err(|e| describe(ctx, e))?;
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: the bytecode was produced by `kiln_compile` of this very guest at build time;
+    // JS_ReadObject copies what it needs, JS_EvalFunction consumes the function value.
+    unsafe {
+        let function = qjs::JS_ReadObject(
+            raw,
+            bytecode.as_ptr(),
+            bytecode.len() as _,
+            qjs::JS_READ_OBJ_BYTECODE as i32,
+        );
+        if qjs::JS_IsException(function) {
+            return Err(describe(ctx, JsError::Exception));
+        }
+        let result = qjs::JS_EvalFunction(raw, function);
+        if qjs::JS_IsException(result) {
+            return Err(describe(ctx, JsError::Exception));
+        }
+        qjs::JS_FreeValue(raw, result);
+    }
     take_entry(ctx)
 }
 
@@ -254,7 +301,7 @@ pub extern "C" fn kiln_init_plain() {
 pub extern "C" fn kiln_compile() {
     let source = read_stdin_utf8("the executor bundle");
     let runtime = new_runtime();
-    match runtime.compile_to_bytecode(MODULE_NAME, &source) {
+    match runtime.context().with(|ctx| compile_script(&ctx, &source)) {
         Ok(bytecode) => write_stdout(&bytecode),
         Err(e) => fail_init(&format!("compiling the executor: {e}")),
     }
