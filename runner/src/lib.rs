@@ -1,11 +1,12 @@
 //! kiln's runner: the wasmtime host that executes executor calls, one fresh instance per call,
 //! under limits that turn into clean Z5 errors.
 //!
-//! The pieces: [`engine`] holds the one engine configuration shared with the build pipeline
+//! The pieces: [`cache`] keeps compiled `.wasm` artifacts, [`engine`] holds the one engine configuration shared with the build pipeline
 //! (a `.cwasm` only loads into an engine with the same settings), [`host`] builds each call's
 //! WASI context and resource limiter, [`z22`] speaks the answer envelope, and [`runner`] ties
 //! them together into [`Runner::call`].
 
+pub mod cache;
 pub mod engine;
 pub mod host;
 pub mod runner;

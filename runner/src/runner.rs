@@ -1,6 +1,7 @@
 //! Runs executor calls: one shared engine and `InstancePre`, a fresh store and instance per
 //! call, and every way a call can end (answer, trap, limit) turned into a Z22.
 
+use crate::cache::{Cache, CacheEvent};
 use crate::engine::{self, Allocation};
 use crate::host::{self, Host, MemoryLimiter, Sources};
 use crate::z22::{self, ErrorType};
@@ -143,18 +144,38 @@ pub struct Runner {
     engine: Engine,
     pre: InstancePre<Host>,
     limits: Limits,
+    notes: Vec<String>,
     _ticker: EpochTicker,
 }
 
 impl Runner {
-    /// Loads an artifact: a `.cwasm` is mapped into memory as is, anything else is compiled.
+    /// Loads an artifact: a `.cwasm` is mapped into memory as is, a `.wasm` is compiled
+    /// through the default compilation cache.
     pub fn load(path: &Path, allocation: Allocation, limits: Limits) -> Result<Self, RunnerError> {
+        Self::load_with_cache(path, allocation, limits, &Cache::default_location())
+    }
+
+    /// [`Runner::load`] with an explicit compilation cache.
+    pub fn load_with_cache(
+        path: &Path,
+        allocation: Allocation,
+        limits: Limits,
+        cache: &Cache,
+    ) -> Result<Self, RunnerError> {
         let engine = engine::engine(allocation).map_err(RunnerError::Engine)?;
-        let module = load_module(&engine, path)?;
-        Self::new(engine, &module, limits).map_err(|reason| RunnerError::Invalid {
-            path: path.to_path_buf(),
-            reason,
-        })
+        let (module, notes) = load_module(&engine, path, cache)?;
+        let mut runner =
+            Self::new(engine, &module, limits).map_err(|reason| RunnerError::Invalid {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+        runner.notes = notes;
+        Ok(runner)
+    }
+
+    /// What loading did that the user may want to know (recompilations, cache use).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// A runner over a module already compiled for `engine`.
@@ -170,6 +191,7 @@ impl Runner {
             engine,
             pre,
             limits,
+            notes: Vec::new(),
             _ticker: ticker,
         })
     }
@@ -305,7 +327,20 @@ impl Runner {
             });
         match parsed {
             Some(answer) => {
-                metrics.error = z22::map_error(&answer.metadata)
+                let error = z22::map_error(&answer.metadata);
+                if let (true, Some((_, message))) = (memory_hit, &error) {
+                    // A growth was refused and the call failed: whatever QuickJS made of the
+                    // allocation failure, the cause is the memory limit.
+                    return failure(
+                        metrics,
+                        ErrorType::Memory,
+                        format!(
+                            "{}; the executor reported: {message}",
+                            memory_message(limits)
+                        ),
+                    );
+                }
+                metrics.error = error
                     .map(|(zid, _)| ErrorType::from_zid(&zid).unwrap_or(ErrorType::Unspecified));
                 answer
             }
@@ -362,18 +397,20 @@ fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answe
     }
 }
 
+fn memory_message(limits: &Limits) -> String {
+    format!(
+        "the call reached the memory limit of {} MiB",
+        limits.memory_bytes >> 20
+    )
+}
+
 /// Names the limit or fault that ended a call.
 fn classify_trap(
     error: &wasmtime::Error,
     memory_hit: bool,
     limits: &Limits,
 ) -> (ErrorType, String) {
-    let memory_message = || {
-        format!(
-            "the call reached the memory limit of {} MiB",
-            limits.memory_bytes >> 20
-        )
-    };
+    let memory_message = || memory_message(limits);
     if let Some(trap) = error.downcast_ref::<Trap>() {
         return match trap {
             Trap::Interrupt => (
@@ -416,9 +453,17 @@ fn classify_trap(
     )
 }
 
-fn load_module(engine: &Engine, path: &Path) -> Result<Module, RunnerError> {
-    let is_cwasm = path.extension().is_some_and(|ext| ext == "cwasm");
-    if is_cwasm {
+/// Loads an artifact for `engine`: a `.cwasm` is mapped as is (or, when it does not fit this
+/// engine and its `.wasm` is beside it, replaced by a cached compilation of that); a `.wasm` is
+/// compiled through the cache. Returns what happened worth telling the user.
+fn load_module(
+    engine: &Engine,
+    path: &Path,
+    cache: &Cache,
+) -> Result<(Module, Vec<String>), RunnerError> {
+    let mut notes = Vec::new();
+    let mut wasm_path = path.to_path_buf();
+    if path.extension().is_some_and(|ext| ext == "cwasm") {
         if let Err(source) = std::fs::metadata(path) {
             return Err(RunnerError::Read {
                 path: path.to_path_buf(),
@@ -427,22 +472,52 @@ fn load_module(engine: &Engine, path: &Path) -> Result<Module, RunnerError> {
         }
         // SAFETY: `.cwasm` files are produced by `kiln build` with this engine configuration;
         // wasmtime checks the header (version, settings) before using the code.
-        unsafe { Module::deserialize_file(engine, path) }.map_err(|reason| {
-            RunnerError::Incompatible {
-                path: path.to_path_buf(),
-                reason,
+        match unsafe { Module::deserialize_file(engine, path) } {
+            Ok(module) => return Ok((module, notes)),
+            Err(reason) => {
+                wasm_path = path.with_extension("wasm");
+                if !wasm_path.is_file() {
+                    return Err(RunnerError::Incompatible {
+                        path: path.to_path_buf(),
+                        reason,
+                    });
+                }
+                notes.push(format!(
+                    "{} does not fit this runner ({reason}); compiling {} instead",
+                    path.display(),
+                    wasm_path.display()
+                ));
             }
-        })
-    } else {
-        let bytes = std::fs::read(path).map_err(|source| RunnerError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Module::new(engine, &bytes).map_err(|reason| RunnerError::Invalid {
-            path: path.to_path_buf(),
-            reason,
-        })
+        }
     }
+    let bytes = std::fs::read(&wasm_path).map_err(|source| RunnerError::Read {
+        path: wasm_path.clone(),
+        source,
+    })?;
+    let (module, event) = cache
+        .load(engine, &bytes)
+        .map_err(|reason| RunnerError::Invalid {
+            path: wasm_path.clone(),
+            reason,
+        })?;
+    match event {
+        CacheEvent::Hit(_) => {}
+        CacheEvent::Stored(entry) => notes.push(format!(
+            "compiled {} and cached it as {}",
+            wasm_path.display(),
+            entry.display()
+        )),
+        CacheEvent::Replaced { path, reason } => notes.push(format!(
+            "the cached compilation {} was unusable ({reason}); recompiled it",
+            path.display()
+        )),
+        CacheEvent::Unwritable { path, reason } => notes.push(format!(
+            "compiled {} but could not cache it at {} ({reason})",
+            wasm_path.display(),
+            path.display()
+        )),
+    }
+    Ok((module, notes))
 }
 
 /// Advances the engine's epoch on a background thread, so deadlines set in ticks elapse.

@@ -1,6 +1,7 @@
 //! `kiln run`: executes calls against an artifact, one fresh instance per call.
 
 use anyhow::{Context, Result};
+use kiln_runner::cache::Cache;
 use kiln_runner::engine::Allocation;
 use kiln_runner::{Limits, Runner};
 use std::io::{Read, Write};
@@ -39,6 +40,10 @@ pub struct Args {
     /// Fixed clock and randomness, no timing metadata: reproducible answers.
     #[arg(long)]
     deterministic: bool,
+    /// Where compiled .wasm artifacts are cached [default: $KILN_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/kiln, else ~/.cache/kiln].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -59,7 +64,14 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         Allocation::OnDemand
     };
-    let runner = Runner::load(&args.artifact, allocation, limits)?;
+    let cache = match &args.cache_dir {
+        Some(dir) => Cache::new(dir),
+        None => Cache::default_location(),
+    };
+    let runner = Runner::load_with_cache(&args.artifact, allocation, limits, &cache)?;
+    for note in runner.notes() {
+        eprintln!("kiln: {note}");
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.jsonl {

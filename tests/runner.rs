@@ -1,0 +1,347 @@
+//! The runner under abuse, on the real snapshot artifact: every limit ends its call with its
+//! own Z5 type and the next call still works; nothing leaks between calls; randomness is
+//! reseeded per call; deterministic mode reproduces answers; the compilation cache recovers
+//! from bad entries; `--jobs` keeps answers in order.
+
+mod common;
+
+use common::*;
+use kiln_compiler::ArtifactKind;
+use serde_json::{json, Value};
+
+fn call(code: &str, function: &str) -> Vec<u8> {
+    json!({"codeString": code, "functionName": function, "functionArguments": {}})
+        .to_string()
+        .into_bytes()
+}
+
+fn add() -> Vec<u8> {
+    let request: Value =
+        serde_json::from_slice(&std::fs::read(root().join("benches/calls/add.json")).unwrap())
+            .unwrap();
+    request.to_string().into_bytes()
+}
+
+/// Runs `bad` then a normal call in one process, checks the error type and the recovery.
+fn assert_limit(bad: Vec<u8>, args: &[&str], zid: &str, phrase: &str) {
+    for kind in [ArtifactKind::Snapshot, ArtifactKind::Plain] {
+        let answers = run_jsonl(
+            &cwasm(kind),
+            &[bad.clone(), add(), bad.clone(), add()],
+            args,
+        );
+        for round in 0..2 {
+            assert_error(
+                &answers[2 * round],
+                Some(zid),
+                phrase,
+                &format!("{} {zid}", kind.name()),
+            );
+            assert_eq!(
+                string_value(&answers[2 * round + 1]).as_deref(),
+                Some("13"),
+                "{}: the call after a {zid} still works",
+                kind.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn an_endless_loop_hits_the_time_limit() {
+    assert_limit(
+        call("function f() { while (true) {} }", "f"),
+        &["--timeout-ms", "300"],
+        "Z570",
+        "time limit of 300 ms",
+    );
+}
+
+#[test]
+fn an_endless_promise_chain_hits_the_time_limit() {
+    assert_limit(
+        call("async function f() { while (true) { await null; } }", "f"),
+        &["--timeout-ms", "300"],
+        "Z570",
+        "time limit",
+    );
+}
+
+#[test]
+fn fuel_runs_out() {
+    assert_limit(
+        call("function f() { let i = 0; while (true) { i++; } }", "f"),
+        &["--fuel", "50000000"],
+        "Z574",
+        "fuel",
+    );
+}
+
+#[test]
+fn an_allocation_bomb_hits_the_memory_limit() {
+    assert_limit(
+        call(
+            "function f() { const a = []; while (true) { a.push(new Array(100000).fill(1.5)); } }",
+            "f",
+        ),
+        &["--memory-mb", "48"],
+        "Z571",
+        "",
+    );
+    assert_limit(
+        call(
+            "function f() { const m = new Map(); for (let i = 0; ; i++) { m.set(i, 'v' + i); } }",
+            "f",
+        ),
+        &["--memory-mb", "48"],
+        "Z571",
+        "",
+    );
+}
+
+#[test]
+fn deep_recursion_is_a_stack_error() {
+    assert_limit(
+        call(
+            "function f() { function r(n) { return r(n + 1) + 1; } return r(0); }",
+            "f",
+        ),
+        &[],
+        "Z572",
+        "",
+    );
+}
+
+#[test]
+fn a_huge_answer_hits_the_output_limit() {
+    assert_limit(
+        call("function f() { return 'x'.repeat(100000); }", "f"),
+        &["--max-output-bytes", "50000"],
+        "Z573",
+        "50000 bytes",
+    );
+}
+
+#[test]
+fn an_oversized_request_is_refused() {
+    let big = call(
+        &format!("function f() {{ return '{}'; }}", "y".repeat(5000)),
+        "f",
+    );
+    assert_limit(
+        big,
+        &["--max-request-bytes", "4096"],
+        "Z561",
+        "over the limit of 4096 bytes",
+    );
+}
+
+#[test]
+fn nothing_leaks_from_one_call_into_the_next() {
+    let poison = call(
+        "function f() { globalThis.leak = 'leaked'; Object.prototype.leak = 'leaked'; Array.prototype.push = null; \
+         String.prototype.toString = () => 'leaked'; Math.random = () => 0.5; JSON.parse = null; return 'set'; }",
+        "f",
+    );
+    let probe = call(
+        "function f() { return [typeof globalThis.leak, typeof ({}).leak, typeof [].push, 'a'.toString(), \
+         String(Math.random() === 0.5), typeof JSON.parse].join(','); }",
+        "f",
+    );
+    for kind in ArtifactKind::ALL {
+        let answers = run_jsonl(
+            &cwasm(kind),
+            &[probe.clone(), poison.clone(), probe.clone()],
+            &["--jobs", "1"],
+        );
+        assert_eq!(string_value(&answers[1]).as_deref(), Some("set"));
+        assert_eq!(
+            string_value(&answers[0]),
+            string_value(&answers[2]),
+            "{}",
+            kind.name()
+        );
+        assert_eq!(
+            string_value(&answers[2]).as_deref(),
+            Some("undefined,undefined,function,a,false,function"),
+            "{}",
+            kind.name()
+        );
+    }
+}
+
+#[test]
+fn randomness_is_fresh_on_every_call() {
+    let random = call(
+        "function f() { return String(Math.random()) + ',' + String(Math.random()); }",
+        "f",
+    );
+    let lines = vec![random.clone(); 6];
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..2 {
+        for answer in run_jsonl(&cwasm(ArtifactKind::Snapshot), &lines, &[]) {
+            assert!(
+                seen.insert(string_value(&answer).unwrap()),
+                "a random sequence repeated"
+            );
+        }
+    }
+    assert_eq!(seen.len(), 12);
+}
+
+#[test]
+fn deterministic_mode_fixes_clock_and_random() {
+    let probe = call(
+        "function f() { return String(Math.random()) + '@' + String(Date.now()); }",
+        "f",
+    );
+    let first = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[probe.clone(), probe.clone()],
+        &["--deterministic"],
+    );
+    let second = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[probe.clone()],
+        &["--deterministic"],
+    );
+    assert_eq!(first[0], first[1]);
+    assert_eq!(first[0], second[0]);
+    let text = string_value(&first[0]).unwrap();
+    assert!(text.ends_with("@1672531200000"), "{text}");
+    // Without it, the clock is live.
+    let live = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[probe], &[]);
+    assert!(!string_value(&live[0]).unwrap().ends_with("@1672531200000"));
+}
+
+#[test]
+fn answers_carry_runner_metadata() {
+    let answers = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[add()],
+        &["--fuel", "1000000000000"],
+    );
+    let answer = &answers[0];
+    for key in [
+        "executionDuration",
+        "instantiationDuration",
+        "executionFuel",
+        "executionMemoryUsage",
+        "kilnVersion",
+    ] {
+        assert!(
+            kiln_runner::z22::metadata(answer, key).is_some(),
+            "no {key} in {answer}"
+        );
+    }
+    let fuel = kiln_runner::z22::metadata(answer, "executionFuel").unwrap();
+    let fuel: u64 = fuel["Z6K1"].as_str().unwrap().parse().unwrap();
+    assert!(fuel > 1000, "{fuel}");
+    // Without a fuel budget there is no fuel entry; deterministic answers carry no timings.
+    let plain = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[add()], &[]);
+    assert!(kiln_runner::z22::metadata(&plain[0], "executionFuel").is_none());
+    assert!(kiln_runner::z22::metadata(&plain[0], "executionDuration").is_some());
+    let quiet = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[add()],
+        &["--deterministic"],
+    );
+    assert!(kiln_runner::z22::metadata(&quiet[0], "executionDuration").is_none());
+}
+
+#[test]
+fn jobs_keep_answers_in_input_order() {
+    let lines: Vec<Vec<u8>> = (0..40)
+        .map(|i| {
+            if i % 7 == 3 {
+                b"not json".to_vec()
+            } else {
+                call(&format!("function f() {{ let s = 0; for (let i = 0; i < {}; i++) {{ s += i; }} return '{i}'; }}", (40 - i) * 2000), "f")
+            }
+        })
+        .collect();
+    let answers = run_jsonl(&cwasm(ArtifactKind::Snapshot), &lines, &["--jobs", "3"]);
+    for (i, answer) in answers.iter().enumerate() {
+        if i % 7 == 3 {
+            assert_error(answer, Some("Z561"), "", "bad line under --jobs");
+        } else {
+            assert_eq!(string_value(answer), Some(i.to_string()));
+        }
+    }
+}
+
+#[test]
+fn the_compilation_cache_recovers_from_bad_entries() {
+    let cache = root().join("target/kiln-test/cache-test");
+    let _ = std::fs::remove_dir_all(&cache);
+    let wasm = artifacts()
+        .artifact(ArtifactKind::Snapshot)
+        .unwrap()
+        .wasm
+        .clone();
+    let run = |artifact: &std::path::Path| {
+        kiln()
+            .args(["run", "--deterministic", "--cache-dir"])
+            .arg(&cache)
+            .arg("--artifact")
+            .arg(artifact)
+            .arg(root().join("benches/calls/add.json"))
+            .output()
+            .unwrap()
+    };
+    // First run compiles and stores.
+    let first = run(&wasm);
+    assert!(first.status.success());
+    assert!(String::from_utf8_lossy(&first.stderr).contains("cached it as"));
+    assert_eq!(
+        string_value(&parse(String::from_utf8_lossy(&first.stdout).trim())).as_deref(),
+        Some("13")
+    );
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "one entry: {entries:?}");
+    // Second run hits silently.
+    let second = run(&wasm);
+    assert!(second.status.success());
+    assert!(
+        second.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // A corrupt entry is replaced, with a message, never a crash.
+    std::fs::write(&entries[0], b"garbage, not a compiled module").unwrap();
+    let third = run(&wasm);
+    assert!(third.status.success());
+    assert!(
+        String::from_utf8_lossy(&third.stderr).contains("was unusable"),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    assert_eq!(
+        string_value(&parse(String::from_utf8_lossy(&third.stdout).trim())).as_deref(),
+        Some("13")
+    );
+    // A .cwasm that does not fit this engine falls back to the .wasm beside it.
+    let dir = root().join("target/kiln-test/cache-test-artifact");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&wasm, dir.join("executor.wasm")).unwrap();
+    std::fs::write(dir.join("executor.cwasm"), b"not a real cwasm").unwrap();
+    let fourth = run(&dir.join("executor.cwasm"));
+    assert!(
+        fourth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fourth.stderr)
+    );
+    assert!(String::from_utf8_lossy(&fourth.stderr).contains("does not fit this runner"));
+    assert_eq!(
+        string_value(&parse(String::from_utf8_lossy(&fourth.stdout).trim())).as_deref(),
+        Some("13")
+    );
+    // Without the .wasm, a clear error.
+    std::fs::remove_file(dir.join("executor.wasm")).unwrap();
+    let fifth = run(&dir.join("executor.cwasm"));
+    assert!(!fifth.status.success());
+    assert!(String::from_utf8_lossy(&fifth.stderr).contains("rebuild it with `kiln build`"));
+}
