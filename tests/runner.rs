@@ -202,7 +202,7 @@ fn deterministic_mode_fixes_clock_and_random() {
     );
     let second = run_jsonl(
         &cwasm(ArtifactKind::Snapshot),
-        &[probe.clone()],
+        std::slice::from_ref(&probe),
         &["--deterministic"],
     );
     assert_eq!(first[0], first[1]);

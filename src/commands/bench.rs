@@ -1,30 +1,53 @@
-//! `kiln bench`: measures the snapshot, bytecode and plain artifacts side by side.
+//! `kiln bench`: measures the snapshot, bytecode and plain artifacts side by side and writes
+//! the table, the raw numbers and a chart.
 
-use anyhow::Result;
-use kiln::bench;
+use anyhow::{Context, Result};
+use kiln::bench::{self, report, BenchOptions};
 use std::path::PathBuf;
 
-/// Measure per-call latency and fuel of the snapshot vs the bytecode and plain baselines.
+/// Measure latency, fuel, instantiation and throughput of snapshot vs bytecode vs plain.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Calls per path and request (interleaved across paths).
+    /// In-process calls per path and request (interleaved across paths).
     #[arg(long, default_value_t = 200)]
     calls: usize,
+    /// Whole-process calls per path and request (one `kiln run` each).
+    #[arg(long, default_value_t = 20)]
+    process_calls: usize,
     /// Folder holding the artifacts of `kiln build`.
     #[arg(long, default_value = "target/kiln")]
     artifacts: PathBuf,
-    /// Only the add call.
+    /// Where bench.md, bench.json and bench.svg go [default: ARTIFACTS/bench].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Only the add call, fewer process runs.
     #[arg(long)]
     quick: bool,
+    /// Leave out the Node column even when node is installed.
+    #[arg(long)]
+    no_node: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let mut calls = bench::default_calls();
-    if args.quick {
-        calls.truncate(1);
+    let out = args.out.unwrap_or_else(|| args.artifacts.join("bench"));
+    let options = BenchOptions {
+        artifacts: args.artifacts,
+        calls: args.calls,
+        process_calls: if args.quick {
+            args.process_calls.min(5)
+        } else {
+            args.process_calls
+        },
+        kiln: std::env::current_exe().context("locating the kiln binary")?,
+        node: !args.no_node,
+        work_dir: out.join("requests"),
+        quick: args.quick,
+    };
+    let result = bench::run(&options)?;
+    print!("{}", report::markdown(&result));
+    let files = report::write_all(&result, &out)?;
+    for file in files {
+        eprintln!("wrote {}", file.display());
     }
-    let paths = bench::artifact_paths(&args.artifacts);
-    let results = bench::in_process(&paths, &calls, args.calls.max(1))?;
-    print!("{}", bench::markdown_table(&results));
     Ok(())
 }
