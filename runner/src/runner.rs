@@ -132,11 +132,22 @@ struct RawZ22<'a> {
     metadata: Option<&'a RawValue>,
 }
 
-/// An answer on its way out: raw Z1K1 and Z22K1, parsed metadata.
+/// The `K1` of a Z22K2 map, or the reference of a void Z22K2.
+#[derive(serde::Deserialize)]
+struct RawMetadata<'a> {
+    #[serde(rename = "K1", borrow)]
+    list: Option<&'a RawValue>,
+    #[serde(rename = "Z9K1", borrow)]
+    reference: Option<&'a str>,
+}
+
+/// An answer on its way out: raw Z1K1 and Z22K1, the raw list of the Z22K2 map (`None` when
+/// void), and the error that map carries.
 struct Answer {
     kind: String,
     value: String,
-    metadata: Value,
+    metadata_list: Option<String>,
+    error: Option<(String, String)>,
 }
 
 /// Serves calls of one executor artifact.
@@ -230,18 +241,20 @@ impl Runner {
         self.outcome(answer, metrics)
     }
 
-    fn outcome(&self, mut answer: Answer, metrics: CallMetrics) -> CallOutcome {
-        if !self.limits.deterministic {
-            z22::append_metadata(&mut answer.metadata, self.metadata(&metrics));
-        }
-        let error = z22::map_error(&answer.metadata);
-        let answer = format!(
-            r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{}}}"#,
-            answer.kind, answer.value, answer.metadata
+    fn outcome(&self, answer: Answer, metrics: CallMetrics) -> CallOutcome {
+        let entries = if self.limits.deterministic {
+            Vec::new()
+        } else {
+            self.metadata(&metrics)
+        };
+        let metadata = z22::metadata_text(&entries, answer.metadata_list.as_deref());
+        let text = format!(
+            r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{metadata}}}"#,
+            answer.kind, answer.value
         );
         CallOutcome {
-            answer,
-            error,
+            answer: text,
+            error: answer.error,
             metrics,
         }
     }
@@ -315,19 +328,31 @@ impl Runner {
             .ok()
             .and_then(|text| serde_json::from_str::<RawZ22>(text).ok())
             .and_then(|raw| {
-                let metadata = match raw.metadata {
-                    Some(metadata) => serde_json::from_str::<Value>(metadata.get()).ok()?,
-                    None => z22::void(),
+                let (metadata_list, error) = match raw.metadata {
+                    None => (None, None),
+                    Some(metadata) => {
+                        let parts: RawMetadata = serde_json::from_str(metadata.get()).ok()?;
+                        match (parts.list, parts.reference) {
+                            (Some(list), _) => {
+                                // Only the executor's own small map (errors, logs) is parsed.
+                                let map: Value = serde_json::from_str(metadata.get()).ok()?;
+                                (Some(list.get().to_string()), z22::map_error(&map))
+                            }
+                            (None, Some("Z24")) => (None, None),
+                            (None, _) => return None,
+                        }
+                    }
                 };
                 Some(Answer {
                     kind: raw.kind.get().to_string(),
                     value: raw.value.get().to_string(),
-                    metadata,
+                    metadata_list,
+                    error,
                 })
             });
         match parsed {
             Some(answer) => {
-                let error = z22::map_error(&answer.metadata);
+                let error = answer.error.clone();
                 if let (true, Some((_, message))) = (memory_hit, &error) {
                     // A growth was refused and the call failed: whatever QuickJS made of the
                     // allocation failure, the cause is the memory limit.
@@ -362,38 +387,37 @@ impl Runner {
         )
     }
 
-    fn metadata(&self, metrics: &CallMetrics) -> Vec<(String, Value)> {
+    fn metadata(&self, metrics: &CallMetrics) -> Vec<(&'static str, String)> {
         let mut entries = vec![
             (
-                "executionDuration".to_string(),
-                z22::string(&format!("{} µs", metrics.execute.as_micros())),
+                "executionDuration",
+                format!("{} µs", metrics.execute.as_micros()),
             ),
             (
-                "instantiationDuration".to_string(),
-                z22::string(&format!("{} µs", metrics.instantiate.as_micros())),
+                "instantiationDuration",
+                format!("{} µs", metrics.instantiate.as_micros()),
             ),
         ];
         if self.limits.fuel.is_some() {
-            entries.push((
-                "executionFuel".to_string(),
-                z22::string(&metrics.fuel.to_string()),
-            ));
+            entries.push(("executionFuel", metrics.fuel.to_string()));
         }
         entries.push((
-            "executionMemoryUsage".to_string(),
-            z22::string(&format!("{} bytes", metrics.peak_memory)),
+            "executionMemoryUsage",
+            format!("{} bytes", metrics.peak_memory),
         ));
-        entries.push(("kilnVersion".to_string(), z22::string(crate::KILN_VERSION)));
+        entries.push(("kilnVersion", crate::KILN_VERSION.to_string()));
         entries
     }
 }
 
 fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answer {
     metrics.error = Some(kind);
+    let map = z22::metadata_map(vec![("errors".into(), z22::z5(kind, &message))]);
     Answer {
         kind: z22::reference("Z22").to_string(),
-        value: z22::void().to_string(),
-        metadata: z22::metadata_map(vec![("errors".into(), z22::z5(kind, &message))]),
+        value: z22::VOID_TEXT.to_string(),
+        metadata_list: Some(map["K1"].to_string()),
+        error: Some((kind.zid().to_string(), message)),
     }
 }
 

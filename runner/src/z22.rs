@@ -6,6 +6,8 @@
 
 use serde_json::{json, Map, Value};
 use std::fmt;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 /// The Z5 error types kiln reports (Z5K1). The table is part of `wit/executor.wit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -136,26 +138,6 @@ pub fn error_envelope(error_type: ErrorType, message: &str) -> Value {
     })
 }
 
-/// The void value Z24, as a reference.
-pub fn void() -> Value {
-    reference("Z24")
-}
-
-fn is_void(value: &Value) -> bool {
-    value == &reference("Z24") || value == &Value::String("Z24".into())
-}
-
-/// Appends entries to a Z22K2 metadata map, turning a void Z22K2 into a map.
-pub fn append_metadata(metadata: &mut Value, entries: Vec<(String, Value)>) {
-    let mut all = if metadata.is_null() || is_void(metadata) {
-        Vec::new()
-    } else {
-        map_entries(metadata)
-    };
-    all.extend(entries);
-    *metadata = metadata_map(all);
-}
-
 /// The entries of a Z883 map in normal form (canonical arrays are read too).
 pub fn map_entries(map: &Value) -> Vec<(String, Value)> {
     let mut entries = Vec::new();
@@ -231,4 +213,62 @@ pub fn string_value(envelope: &Value) -> Option<&str> {
         Value::String(s) => Some(s),
         other => other.get("Z6K1")?.as_str(),
     }
+}
+
+/// The normal-form type objects of a metadata map, as JSON text, made once from the same
+/// builders as [`metadata_map`] so the text and value forms cannot drift apart.
+struct TypeTexts {
+    map: String,
+    list: String,
+    pair: String,
+}
+
+static TYPE_TEXTS: LazyLock<TypeTexts> = LazyLock::new(|| TypeTexts {
+    map: map_type().to_string(),
+    list: list_type().to_string(),
+    pair: pair_type().to_string(),
+});
+
+/// The text of void (Z24).
+pub const VOID_TEXT: &str = r#"{"Z1K1":"Z9","Z9K1":"Z24"}"#;
+
+/// A JSON string literal.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Z22K2 as text: `entries` (string values, written as Z6) first, then the entries of
+/// `existing`, the raw `K1` list of a map already in normal form. Void when both are empty.
+/// Built as text, without a JSON tree: this runs on every call.
+pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> String {
+    let types = &*TYPE_TEXTS;
+    if entries.is_empty() {
+        return match existing {
+            Some(list) => format!(r#"{{"Z1K1":{},"K1":{list}}}"#, types.map),
+            None => VOID_TEXT.to_string(),
+        };
+    }
+    let mut text = String::with_capacity(256 * (entries.len() + 1));
+    let _ = write!(text, r#"{{"Z1K1":{},"K1":"#, types.map);
+    for (key, value) in entries {
+        let _ = write!(
+            text,
+            r#"{{"Z1K1":{},"K1":{{"Z1K1":{},"K1":{{"Z1K1":"Z6","Z6K1":{}}},"K2":{{"Z1K1":"Z6","Z6K1":{}}}}},"K2":"#,
+            types.list,
+            types.pair,
+            quoted(key),
+            quoted(value)
+        );
+    }
+    match existing {
+        Some(list) => text.push_str(list),
+        None => {
+            let _ = write!(text, r#"{{"Z1K1":{}}}"#, types.list);
+        }
+    }
+    for _ in 0..entries.len() {
+        text.push('}');
+    }
+    text.push('}');
+    text
 }
