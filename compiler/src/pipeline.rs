@@ -205,7 +205,13 @@ pub fn build(
         bytecode_sha256: (kind == ArtifactKind::Bytecode).then(|| sha256_hex(&bytecode)),
     };
 
-    let snapshotter = Snapshotter::new(&guest_wasm)?;
+    let snapshotter = stages.run("instrument", || {
+        let snapshotter = Snapshotter::new(&guest_wasm)?;
+        Ok((
+            snapshotter,
+            "guest instrumented and compiled for Wizer".into(),
+        ))
+    })?;
     let mut wizened = Vec::new();
     for kind in ArtifactKind::ALL {
         let input: &[u8] = match kind {
