@@ -23,22 +23,34 @@ import { describeThrown } from './errors.js';
 export const MAX_LOG_BYTES = 64 * 1024;
 export const TRUNCATION_MARKER = '[kiln: console output truncated]';
 
-const state = { __proto__: null, lines: newList(), bytes: 0, truncated: false };
+// `lines` is null until the first line of the call. The first `measured`
+// lines take exactly `bytes` bytes of UTF-8 (with the "\n" separators between
+// them); the lines after them take at most `bound` more (3 bytes per UTF-16 code
+// unit, plus separators). While bytes + bound stays within MAX_LOG_BYTES no line
+// needs to be measured; a line that could cross the limit first has the
+// unmeasured lines measured (each line is measured at most once). The kept text
+// is therefore exactly what measuring every line would keep.
+const state = { __proto__: null, lines: null, measured: 0, bytes: 0, bound: 0, truncated: false };
 
 /** Starts a new call: forgets everything recorded so far. */
 export function resetLogs() {
-  state.lines = newList();
+  if (state.lines === null && !state.truncated) return; // nothing recorded yet
+  state.lines = null;
+  state.measured = 0;
   state.bytes = 0;
+  state.bound = 0;
   state.truncated = false;
 }
 
 /** The recorded text (lines joined by "\n"), or null when nothing was logged. */
 export function takeLogs() {
-  if (state.lines.length === 0) return null;
-  return join(state.lines, '\n');
+  const lines = state.lines;
+  if (lines === null || lines.length === 0) return null;
+  if (lines.length === 1) return lines[0];
+  return join(lines, '\n');
 }
 
-/** Index at which `text` must be cut to fit in `budget` UTF-8 bytes (or its length). */
+/** Index at which `text` must be cut to fit in `budget` UTF-8 bytes, or -1 when it fits. */
 function utf8Cut(text, budget) {
   let bytes = 0;
   const length = text.length;
@@ -81,19 +93,44 @@ function utf8Length(text) {
   return bytes;
 }
 
+/** Measures the lines recorded since the last measurement: `bound` becomes exact bytes. */
+function measurePending(lines) {
+  let bytes = state.bytes;
+  for (let i = state.measured; i < lines.length; i++) bytes += (i === 0 ? 0 : 1) + utf8Length(lines[i]);
+  state.bytes = bytes;
+  state.measured = lines.length;
+  state.bound = 0;
+}
+
 function record(line) {
   if (state.truncated) return;
+  let lines = state.lines;
+  if (lines === null) {
+    lines = newList();
+    state.lines = lines;
+  }
   // A line costs its bytes plus the "\n" that separates it from the previous one.
-  const separator = state.lines.length === 0 ? 0 : 1;
+  const separator = lines.length === 0 ? 0 : 1;
+  const bound = separator + 3 * line.length;
+  // Strictly below the limit: the exact rule below also refuses a line (even an
+  // empty one) once nothing is left of the budget.
+  if (state.bytes + state.bound + bound < MAX_LOG_BYTES) {
+    // Fits whatever its characters are: no need to measure it now.
+    push(lines, line);
+    state.bound += bound;
+    return;
+  }
+  if (state.measured < lines.length) measurePending(lines);
   const budget = MAX_LOG_BYTES - state.bytes - separator;
   const cut = budget > 0 ? utf8Cut(line, budget) : 0;
   if (cut < 0) {
-    push(state.lines, line);
+    push(lines, line);
     state.bytes += separator + utf8Length(line);
+    state.measured = lines.length;
     return;
   }
-  if (cut > 0) push(state.lines, slice(line, 0, cut));
-  push(state.lines, TRUNCATION_MARKER);
+  if (cut > 0) push(lines, slice(line, 0, cut));
+  push(lines, TRUNCATION_MARKER);
   state.truncated = true;
 }
 
@@ -129,19 +166,21 @@ function format(value) {
   return formatObject(value);
 }
 
+function formatted(value) {
+  try {
+    return format(value);
+  } catch (e) {
+    return '[unprintable value]';
+  }
+}
+
 function capture(args) {
   if (state.truncated) return;
-  const parts = newList();
-  for (let i = 0; i < args.length; i++) {
-    let text;
-    try {
-      text = format(args[i]);
-    } catch (e) {
-      text = '[unprintable value]';
-    }
-    push(parts, text);
-  }
-  record(join(parts, ' '));
+  const n = args.length;
+  // format() always gives a string primitive: `+` on them cannot be intercepted.
+  let line = n === 0 ? '' : formatted(args[0]);
+  for (let i = 1; i < n; i++) line += ' ' + formatted(args[i]);
+  record(line);
 }
 
 function makeMethod(name) {

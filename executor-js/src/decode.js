@@ -184,9 +184,9 @@ function decodeMap(object, depth) {
   return map;
 }
 
-function decodePlain(object, type, info, depth) {
+function decodePlain(object, type, id, depth) {
   const out = { __proto__: null };
-  out.Z1K1 = info !== null && info.id !== undefined ? info.id : type;
+  out.Z1K1 = id !== undefined ? id : type;
   const keys = ownKeys(object);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -207,40 +207,49 @@ export function decode(value, depth) {
   if (isArray(value)) return decodeList(value, depth);
   const type = own(value, 'Z1K1');
   if (type === undefined) throw invalid('Could not decode an argument: a ZObject has no Z1K1.');
-  const info = typeInfo(type);
-  if (info !== null) {
-    switch (info.id) {
-      case 'Z6': {
-        const text = own(value, 'Z6K1');
-        if (typeof text !== 'string') throw invalid('Could not decode a Z6 string: Z6K1 must be a string.');
-        return text;
-      }
-      case 'Z9': {
-        const id = own(value, 'Z9K1');
-        if (!isZid(id)) throw invalid('Could not decode a Z9 reference: Z9K1 must be a ZID.');
-        return decodeReference(id);
-      }
-      case 'Z21':
-        return null;
-      case 'Z40':
-        return decodeBoolean(own(value, 'Z40K1'), depth);
-      case 'Z13518':
-        return decodeNatural(own(value, 'Z13518K1'));
-      case 'Z16683':
-        return decodeInteger(value, depth);
-      default:
-        break;
-    }
-    switch (info.fn) {
-      case 'Z881':
-        return decodeList(value, depth);
-      case 'Z882':
-        return decodePair(value, depth);
-      case 'Z883':
-        return decodeMap(value, depth);
-      default:
-        break;
+  // typeInfo without its record for the common case of a type given as a ZID string.
+  let id;
+  let fn;
+  if (typeof type === 'string') {
+    id = type;
+  } else {
+    const info = typeInfo(type);
+    if (info !== null) {
+      id = info.id;
+      fn = info.fn;
     }
   }
-  return decodePlain(value, type, info, depth);
+  switch (id) {
+    case 'Z6': {
+      const text = own(value, 'Z6K1');
+      if (typeof text !== 'string') throw invalid('Could not decode a Z6 string: Z6K1 must be a string.');
+      return text;
+    }
+    case 'Z9': {
+      const zid = own(value, 'Z9K1');
+      if (!isZid(zid)) throw invalid('Could not decode a Z9 reference: Z9K1 must be a ZID.');
+      return decodeReference(zid);
+    }
+    case 'Z21':
+      return null;
+    case 'Z40':
+      return decodeBoolean(own(value, 'Z40K1'), depth);
+    case 'Z13518':
+      return decodeNatural(own(value, 'Z13518K1'));
+    case 'Z16683':
+      return decodeInteger(value, depth);
+    default:
+      break;
+  }
+  switch (fn) {
+    case 'Z881':
+      return decodeList(value, depth);
+    case 'Z882':
+      return decodePair(value, depth);
+    case 'Z883':
+      return decodeMap(value, depth);
+    default:
+      break;
+  }
+  return decodePlain(value, type, id, depth);
 }

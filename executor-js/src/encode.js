@@ -33,6 +33,7 @@ import {
   isMap,
   mapEntryList,
   newList,
+  objectFreeze,
   ownData,
   ownKeys,
   push,
@@ -40,7 +41,6 @@ import {
   StringCtor,
 } from './intrinsics.js';
 import { ErrorType, failure, fromThrown, isFailure } from './errors.js';
-import { toJSONText } from './json.js';
 import {
   FALSE,
   integer,
@@ -57,8 +57,6 @@ import {
   typedList,
   UNIT,
   Z1,
-  zobject,
-  zobjectFromList,
 } from './zobject.js';
 import { isZPair } from './zpair.js';
 import { MAX_DEPTH } from './decode.js';
@@ -69,21 +67,20 @@ function unserializable(what) {
   return failure(ErrorType.EVALUATION, PREFIX + what);
 }
 
-// A "typed" result: the value node, its type node and a comparison key for the type.
+// A "typed" result: the value's JSON text, its type's JSON text and a
+// comparison key for the type.
 function typed(node, type, key) {
   return { __proto__: null, node, type, key };
 }
 
-function simpleType(zid) {
-  return { __proto__: null, type: ref(zid), key: zid };
-}
-
-const T_Z6 = simpleType('Z6');
-const T_Z40 = simpleType('Z40');
-const T_Z21 = simpleType('Z21');
-const T_Z13518 = simpleType('Z13518');
-const T_Z16683 = simpleType('Z16683');
-const T_Z1 = { __proto__: null, type: Z1, key: 'Z1' };
+const TYPE_Z6 = ref('Z6');
+const TYPE_Z9 = ref('Z9');
+const TYPE_Z13518 = ref('Z13518');
+const TYPE_Z16683 = ref('Z16683');
+const T_Z1 = objectFreeze({ __proto__: null, node: undefined, type: Z1, key: 'Z1' });
+const TYPED_TRUE = objectFreeze(typed(TRUE, ref('Z40'), 'Z40'));
+const TYPED_FALSE = objectFreeze(typed(FALSE, ref('Z40'), 'Z40'));
+const TYPED_UNIT = objectFreeze(typed(UNIT, ref('Z21'), 'Z21'));
 
 function bigintDigits(value) {
   // ToString of a BigInt primitive never consults BigInt.prototype.
@@ -91,12 +88,12 @@ function bigintDigits(value) {
 }
 
 function encodeBigInt(value, asInteger) {
-  if (value < 0n) return typed(integer('negative', bigintDigits(value)), T_Z16683.type, 'Z16683');
+  if (value < 0n) return typed(integer('negative', bigintDigits(value)), TYPE_Z16683, 'Z16683');
   if (asInteger) {
     const sign = value === 0n ? 'zero' : 'positive';
-    return typed(integer(sign, bigintDigits(value)), T_Z16683.type, 'Z16683');
+    return typed(integer(sign, bigintDigits(value)), TYPE_Z16683, 'Z16683');
   }
-  return typed(naturalNumber(bigintDigits(value)), T_Z13518.type, 'Z13518');
+  return typed(naturalNumber(bigintDigits(value)), TYPE_Z13518, 'Z13518');
 }
 
 /** The common type of a list of typed results, else Z1. */
@@ -164,9 +161,9 @@ class Encoder {
 
   value(value, depth, top) {
     const kind = typeof value;
-    if (kind === 'string') return typed(string(value), T_Z6.type, 'Z6');
-    if (kind === 'boolean') return typed(value ? TRUE : FALSE, T_Z40.type, 'Z40');
-    if (value === null) return typed(UNIT, T_Z21.type, 'Z21');
+    if (kind === 'string') return typed(string(value), TYPE_Z6, 'Z6');
+    if (kind === 'boolean') return value ? TYPED_TRUE : TYPED_FALSE;
+    if (value === null) return TYPED_UNIT;
     if (kind === 'bigint') return encodeBigInt(value, top && this.declaredInteger);
     if (kind !== 'object') throw unserializable(describePrimitive(value));
     this.enter(value, depth);
@@ -193,7 +190,8 @@ class Encoder {
       push(items, result.node);
     }
     const element = commonType(results);
-    return typed(typedList(element.type, items), listType(element.type), 'Z881(' + element.key + ')');
+    const type = listType(element.type);
+    return typed(typedList(type, items), type, 'Z881(' + element.key + ')');
   }
 
   pair(object, depth) {
@@ -220,7 +218,7 @@ class Encoder {
     const pairs = newList();
     for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
     const type = mapType(keyType.type, valueType.type);
-    const node = zobject('Z1K1', type, 'K1', typedList(entryType, pairs));
+    const node = '{"Z1K1":' + type + ',"K1":' + typedList(listType(entryType), pairs) + '}';
     return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
   }
 
@@ -236,13 +234,12 @@ class Encoder {
       typeKey = type;
     } else if (typeof type === 'object' && type !== null) {
       typeNode = this.raw(type, depth + 1);
-      typeKey = toJSONText(typeNode);
+      typeKey = typeNode;
     } else {
       throw unserializable('a ZObject whose Z1K1 is neither a ZID nor a type object');
     }
-    const kv = newList();
-    push(kv, 'Z1K1');
-    push(kv, typeNode);
+    // Keys pass isKey ("Z<n>K<m>" / "K<m>"): nothing in them needs escaping.
+    let text = '{"Z1K1":' + typeNode;
     const keys = ownKeys(object);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
@@ -250,10 +247,9 @@ class Encoder {
       if (!isKey(key)) throw unserializable('a ZObject with the key "' + key + '", which is not a ZObject key');
       const value = this.read(object, key, 'a ZObject');
       if (value === ABSENT) continue;
-      push(kv, key);
-      push(kv, this.value(value, depth + 1, false).node);
+      text += ',"' + key + '":' + this.value(value, depth + 1, false).node;
     }
-    return typed(zobjectFromList(kv), typeNode, typeKey);
+    return typed(text + '}', typeNode, typeKey);
   }
 
   /** { Z1K1: "Z6", Z6K1: text } or { Z1K1: "Z9", Z9K1: zid } written by hand. */
@@ -261,15 +257,15 @@ class Encoder {
     const key = type === 'Z6' ? 'Z6K1' : 'Z9K1';
     const value = this.read(object, key, 'a ' + type);
     if (typeof value !== 'string') throw unserializable('a ' + type + ' whose ' + key + ' is not a string');
-    if (type === 'Z6') return typed(string(value), T_Z6.type, 'Z6');
+    if (type === 'Z6') return typed(string(value), TYPE_Z6, 'Z6');
     if (!isZid(value)) throw unserializable('a Z9 whose Z9K1 "' + value + '" is not a ZID');
-    return typed(ref(value), ref('Z9'), 'Z9');
+    return typed(ref(value), TYPE_Z9, 'Z9');
   }
 
   /**
    * A ZObject given as data (canonical or normal form), e.g. the Z1K1 type
    * object of a user-defined value: strings are Z6 or references, arrays are
-   * canonical typed lists, objects are copied key by key.
+   * canonical typed lists, objects are copied key by key. Returns JSON text.
    */
   raw(value, depth) {
     if (typeof value === 'string') return isZid(value) ? ref(value) : string(value);
@@ -292,16 +288,14 @@ class Encoder {
         if (i === 0) elementType = elementNode;
         else push(items, elementNode);
       }
-      node = typedList(elementType, items);
+      node = typedList(listType(elementType), items);
     } else {
       const type = this.read(value, 'Z1K1', 'a ZObject');
       if (type === 'Z6' || type === 'Z9') {
         node = this.terminal(value, type).node;
       } else {
         if (type === ABSENT) throw unserializable('a ZObject without Z1K1 inside a type');
-        const kv = newList();
-        push(kv, 'Z1K1');
-        push(kv, this.raw(type, depth + 1));
+        node = '{"Z1K1":' + this.raw(type, depth + 1);
         const keys = ownKeys(value);
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i];
@@ -309,10 +303,9 @@ class Encoder {
           if (!isKey(key)) throw unserializable('a ZObject with the key "' + key + '", which is not a ZObject key');
           const child = this.read(value, key, 'a ZObject');
           if (child === ABSENT) continue;
-          push(kv, key);
-          push(kv, this.raw(child, depth + 1));
+          node += ',"' + key + '":' + this.raw(child, depth + 1);
         }
-        node = zobjectFromList(kv);
+        node += '}';
       }
     }
     this.leave();
@@ -325,17 +318,24 @@ class Encoder {
 setPrototypeOf(Encoder.prototype, null);
 
 /**
- * Encodes the value returned by community code. `declaredInteger`: the
- * function's declared return type is Z16683, so a BigInt >= 0 is written as an
- * integer rather than a natural number. Throws a failure (Z507) when the value
- * cannot be serialized; anything thrown while reading it (a Proxy trap, ...)
- * becomes a Z507 too.
+ * Encodes the value returned by community code as the JSON text of its
+ * normal-form ZObject. `declaredInteger`: the function's declared return type
+ * is Z16683, so a BigInt >= 0 is written as an integer rather than a natural
+ * number. Throws a failure (Z507) when the value cannot be serialized; anything
+ * thrown while reading it (a Proxy trap, ...) becomes a Z507 too.
  */
-export function encodeResult(value, declaredInteger) {
+export function encodeResultText(value, declaredInteger) {
   try {
+    // The common case first: a string needs no encoder state.
+    if (typeof value === 'string') return string(value);
     return new Encoder(!!declaredInteger).value(value, 0, true).node;
   } catch (e) {
     if (isFailure(e)) throw e;
     throw fromThrown(e, ErrorType.EVALUATION, PREFIX + 'reading it threw: ');
   }
+}
+
+/** encodeResultText as a node for json.js's toJSONText: { json }. */
+export function encodeResult(value, declaredInteger) {
+  return { __proto__: null, json: encodeResultText(value, declaredInteger) };
 }

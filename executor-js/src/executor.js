@@ -2,48 +2,33 @@
 // Promise of it when the community function returns a thenable. handle never
 // throws and its promise never rejects: every failure becomes a Z22 whose
 // Z22K2 map holds an "errors" entry with a Z5.
+//
+// Cost notes (every line of `handle` is paid on every call; the module top
+// level is paid once, at snapshot time): answers are concatenations of JSON
+// text written at load time (zobject.js) and the quoted dynamic strings; the
+// executor's own failures are returned as records, not thrown, on the way to
+// the answer; nothing on the success path creates an Error or throws.
 
-import { apply, defineHidden, FunctionCtor, newList, push } from './intrinsics.js';
+import { apply, defineHidden, EMPTY_LIST, FunctionCtor, newList, push } from './intrinsics.js';
 import { ErrorType, failure, fromThrown, isFailure } from './errors.js';
 import { createConsole, resetLogs, takeLogs } from './console.js';
 import { decode, typeInfo } from './decode.js';
-import { encodeResult } from './encode.js';
-import { toJSONText } from './json.js';
+import { encodeResultText } from './encode.js';
 import { parseRequest } from './request.js';
-import { envelope, error, metadata, string, VOID } from './zobject.js';
+import { errorAnswer, successAnswer, successStringAnswer } from './zobject.js';
+import { quote } from './json.js';
 import { ZPair } from './zpair.js';
 
 // Computed at load time: returned if even building an error envelope fails.
-const LAST_RESORT = toJSONText(
-  envelope(
-    VOID,
-    metadata(
-      (() => {
-        const entries = newList();
-        push(entries, { __proto__: null, key: 'errors', value: error(ErrorType.UNSPECIFIED, 'Internal executor error.') });
-        return entries;
-      })(),
-    ),
-  ),
-);
+const LAST_RESORT = errorAnswer(ErrorType.UNSPECIFIED, 'Internal executor error.', null);
 
-function logEntries(entries) {
-  const logs = takeLogs();
-  if (logs !== null) push(entries, { __proto__: null, key: 'logs', value: string(logs) });
-}
-
-function successText(valueNode) {
-  const entries = newList();
-  logEntries(entries);
-  return toJSONText(envelope(valueNode, metadata(entries)));
+function successText(valueText) {
+  return successAnswer(valueText, takeLogs());
 }
 
 function errorText(fail) {
   try {
-    const entries = newList();
-    push(entries, { __proto__: null, key: 'errors', value: error(fail.type, fail.message) });
-    logEntries(entries);
-    return toJSONText(envelope(VOID, metadata(entries)));
+    return errorAnswer(fail.type, fail.message, takeLogs());
   } catch (e) {
     return LAST_RESORT;
   }
@@ -59,56 +44,49 @@ function toFailure(thrown) {
   }
 }
 
-function decodeArguments(args) {
+/** The decoded argument values (a null-prototype list), or a failure. */
+function decodeArguments(call) {
+  const keys = call.keys;
+  const n = keys.length;
+  if (n === 0) return EMPTY_LIST;
+  // `source` is an object from the captured JSON.parse and `keys` its own keys.
+  const source = call.source;
   const values = newList();
-  for (let i = 0; i < args.length; i++) {
-    const entry = args[i];
+  for (let i = 0; i < n; i++) {
+    const key = keys[i];
     try {
-      push(values, decode(entry.value, 0));
+      push(values, decode(source[key], 0));
     } catch (e) {
-      if (isFailure(e)) throw failure(e.type, 'Argument ' + entry.key + ': ' + e.message);
+      if (isFailure(e)) return failure(e.type, 'Argument ' + key + ': ' + e.message);
       throw e;
     }
   }
   return values;
 }
 
-/** Builds the community function in global scope and calls it. */
-function invoke(call, values) {
-  let factory;
-  try {
-    // The captured Function constructor creates the code in global scope: it
-    // sees none of the executor's bindings. `call.name` is a checked identifier.
-    factory = new FunctionCtor(call.code + '\nreturn ' + call.name + ';');
-  } catch (e) {
-    throw fromThrown(e, ErrorType.EVALUATION);
-  }
-  let fn;
-  try {
-    fn = apply(factory, undefined, []);
-  } catch (e) {
-    throw fromThrown(e, ErrorType.EVALUATION);
-  }
-  if (typeof fn !== 'function') {
-    throw failure(
-      ErrorType.EVALUATION,
-      call.name + ' is not a function after evaluating the code (it is ' + (fn === null ? 'null' : typeof fn) + ').',
-    );
-  }
-  try {
-    return apply(fn, undefined, values);
-  } catch (e) {
-    throw fromThrown(e, ErrorType.EVALUATION);
+/**
+ * Calls the community function `fn` with `this` undefined and the arguments in
+ * `values` (a null-prototype list). A plain call of a function value invokes
+ * it directly (nothing is looked up), exactly as Reflect.apply would.
+ */
+function callCommunity(fn, values) {
+  switch (values.length) {
+    case 0:
+      return fn();
+    case 1:
+      return fn(values[0]);
+    case 2:
+      return fn(values[0], values[1]);
+    case 3:
+      return fn(values[0], values[1], values[2]);
+    default:
+      return apply(fn, undefined, values);
   }
 }
 
 function isThenable(value) {
-  if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return false;
-  try {
-    return typeof value.then === 'function'; // may run a community getter
-  } catch (e) {
-    throw fromThrown(e, ErrorType.EVALUATION);
-  }
+  // may run a community getter (callers catch)
+  return typeof value.then === 'function';
 }
 
 function declaresInteger(call) {
@@ -118,7 +96,15 @@ function declaresInteger(call) {
 }
 
 function finish(value, call) {
-  return successText(encodeResult(value, declaresInteger(call)));
+  // The common case first: a string needs no encoder.
+  if (typeof value === 'string') return successStringAnswer(quote(value), takeLogs());
+  let text;
+  try {
+    text = encodeResultText(value, declaresInteger(call));
+  } catch (e) {
+    return errorText(toFailure(e));
+  }
+  return successText(text);
 }
 
 async function settle(thenable, call) {
@@ -135,18 +121,58 @@ async function settle(thenable, call) {
   }
 }
 
+// Whether a call already ran in this realm. In production every call starts
+// from the snapshot (or a fresh evaluation), where the globals installed at
+// load time are untouched: they only need installing again when an earlier
+// call in the same realm may have changed them (node tests, embedders).
+let served = false;
+
 /**
  * handle(requestText: string): string | Promise<string>
  * Never throws; a returned promise never rejects.
  */
 export function handle(requestText) {
   try {
+    if (served) installGlobals();
+    served = true;
     resetLogs();
-    installGlobals();
     const call = parseRequest(requestText);
-    const values = decodeArguments(call.args);
-    const result = invoke(call, values);
-    if (isThenable(result)) return settle(result, call);
+    // A failure record has no `code` (every parsed call has a string there).
+    if (call.code === undefined) return errorText(call);
+    const values = decodeArguments(call);
+    // A failure record has no `length` (a list of values has one).
+    if (values.length === undefined) return errorText(values);
+    // The captured Function constructor creates the code in global scope: it
+    // sees none of the executor's bindings. `call.name` is a checked identifier.
+    let fn;
+    try {
+      fn = new FunctionCtor(call.code + '\nreturn ' + call.name + ';')();
+    } catch (e) {
+      return errorText(fromThrown(e, ErrorType.EVALUATION));
+    }
+    if (typeof fn !== 'function') {
+      return errorText(
+        failure(
+          ErrorType.EVALUATION,
+          call.name + ' is not a function after evaluating the code (it is ' + (fn === null ? 'null' : typeof fn) + ').',
+        ),
+      );
+    }
+    let result;
+    try {
+      result = callCommunity(fn, values);
+    } catch (e) {
+      return errorText(fromThrown(e, ErrorType.EVALUATION));
+    }
+    if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
+      let thenable;
+      try {
+        thenable = isThenable(result);
+      } catch (e) {
+        return errorText(fromThrown(e, ErrorType.EVALUATION));
+      }
+      if (thenable) return settle(result, call);
+    }
     return finish(result, call);
   } catch (e) {
     try {
@@ -161,16 +187,17 @@ let installedOn = null;
 
 function installGlobals() {
   if (installedOn === null) return;
-  // A fresh console each call, and ZPair again: what an earlier call in the same
-  // realm did to them does not carry over. (Reflect.defineProperty reports
-  // failure instead of throwing, e.g. if community code froze the global.)
+  // A fresh console, and ZPair again: what an earlier call in the same realm
+  // did to them does not carry over. (Reflect.defineProperty reports failure
+  // instead of throwing, e.g. if community code froze the global.)
   defineHidden(installedOn, 'console', createConsole(), true);
   defineHidden(installedOn, 'ZPair', ZPair, true);
 }
 
 /**
  * Installs the globals community code may use (the capturing console and
- * ZPair) on `globalObject`, now and again at the start of every call.
+ * ZPair) on `globalObject`, now and again at the start of every later call in
+ * the same realm.
  */
 export function install(globalObject) {
   installedOn = globalObject;

@@ -8,8 +8,10 @@
 // Promise.prototype.then, ...) cannot change what the executor reports.
 //
 // Rules for the rest of the executor (see README.md):
-//  - call captured functions through `apply` (a captured Reflect.apply) or the
-//    small wrappers below, never as `value.method(...)`;
+//  - call captured functions through the small wrappers below (bound at load
+//    time to a captured Function.prototype.call, so a call allocates no
+//    argument array and looks nothing up) or `apply` (a captured Reflect.apply),
+//    never as `value.method(...)`;
 //  - no for-of, spread, array destructuring or `new Map(iterable)` (they use the
 //    live, poisonable iterator protocol);
 //  - property descriptors are null-prototype literals;
@@ -34,9 +36,19 @@ export const ObjectPrototype = ObjectCtor.prototype;
 export const objectFreeze = ObjectCtor.freeze;
 const objectHasOwnProperty = ObjectPrototype.hasOwnProperty;
 
+// `uncurry(method)(thisValue, ...args)` calls the captured `method` with
+// `thisValue`: a function bound (now, at load time) to the captured
+// Function.prototype.call. Calling it looks up nothing that community code can
+// replace later (the bound target and `this` are fixed internal slots) and,
+// unlike `apply(method, thisValue, [args])`, allocates no argument list.
+const FunctionPrototype = Function.prototype;
+const functionCall = FunctionPrototype.call;
+const functionBind = FunctionPrototype.bind;
+const uncurry = (method) => apply(functionBind, functionCall, [method]);
+
 export const isArray = Array.isArray;
 export const ArrayPrototype = Array.prototype;
-const arrayJoin = ArrayPrototype.join;
+const arrayJoin = uncurry(ArrayPrototype.join);
 
 const JSONObject = JSON;
 export const jsonParse = JSONObject.parse;
@@ -50,31 +62,40 @@ export const WeakSetCtor = WeakSet;
 export const TypeErrorCtor = TypeError;
 
 const MapPrototype = MapCtor.prototype;
-const mapSetFn = MapPrototype.set;
-const mapEntriesFn = MapPrototype.entries;
-const mapSizeGetter = getOwnPropertyDescriptor(MapPrototype, 'size').get;
-const mapIteratorNext = getPrototypeOf(apply(mapEntriesFn, new MapCtor(), [])).next;
+const mapSetFn = uncurry(MapPrototype.set);
+const mapEntriesFn = uncurry(MapPrototype.entries);
+const mapSizeGetter = uncurry(getOwnPropertyDescriptor(MapPrototype, 'size').get);
+const mapIteratorNext = uncurry(getPrototypeOf(mapEntriesFn(new MapCtor())).next);
 
 const WeakSetPrototype = WeakSetCtor.prototype;
-const weakSetAddFn = WeakSetPrototype.add;
-const weakSetHasFn = WeakSetPrototype.has;
+const weakSetAddFn = uncurry(WeakSetPrototype.add);
+const weakSetHasFn = uncurry(WeakSetPrototype.has);
 
 const StringPrototype = StringCtor.prototype;
-const strCharCodeAtFn = StringPrototype.charCodeAt;
-const strSliceFn = StringPrototype.slice;
-const strIndexOfFn = StringPrototype.indexOf;
-const strLastIndexOfFn = StringPrototype.lastIndexOf;
-const strToLowerCaseFn = StringPrototype.toLowerCase;
-const strIsWellFormedFn = StringPrototype.isWellFormed; // ES2024; may be absent
+const strCharCodeAtFn = uncurry(StringPrototype.charCodeAt);
+const strSliceFn = uncurry(StringPrototype.slice);
+const strIndexOfFn = uncurry(StringPrototype.indexOf);
+const strLastIndexOfFn = uncurry(StringPrototype.lastIndexOf);
+const strToLowerCaseFn = uncurry(StringPrototype.toLowerCase);
+const strRepeatFn = uncurry(StringPrototype.repeat);
+// ES2024; may be absent
+const strIsWellFormedFn = StringPrototype.isWellFormed === undefined ? undefined : uncurry(StringPrototype.isWellFormed);
 
-const symbolDescriptionGetter = getOwnPropertyDescriptor(Symbol.prototype, 'description').get;
+// RegExp.prototype.exec, for the executor's own (load-time) regular
+// expressions: it reads only their own `lastIndex` and builds its result with
+// internal operations.
+const regExpExecFn = uncurry(RegExp.prototype.exec);
+
+const symbolDescriptionGetter = uncurry(getOwnPropertyDescriptor(Symbol.prototype, 'description').get);
 
 // ---------------------------------------------------------------------------
 // Small safe wrappers.
 
-export function hasOwn(object, key) {
-  return apply(objectHasOwnProperty, object, [key]);
-}
+// Object.hasOwn (ES2022) is a plain function: a direct call of the captured one.
+const objectHasOwn = typeof ObjectCtor.hasOwn === 'function' ? ObjectCtor.hasOwn : uncurry(objectHasOwnProperty);
+
+/** hasOwn(object, key): whether `object` has an own property `key` (never runs a getter). */
+export const hasOwn = objectHasOwn;
 
 /** A fresh array with a null prototype: `a[a.length] = x` can never hit a setter. */
 export function newList() {
@@ -88,7 +109,7 @@ export function push(list, value) {
 }
 
 export function join(list, separator) {
-  return apply(arrayJoin, list, [separator]);
+  return arrayJoin(list, separator);
 }
 
 export function setPrototypeOf(object, prototype) {
@@ -137,17 +158,20 @@ export function ownData(object, key) {
 
 /** For JSON.parse output (own data properties only): own value or undefined. */
 export function own(object, key) {
-  return hasOwn(object, key) ? object[key] : undefined;
+  return objectHasOwn(object, key) ? object[key] : undefined;
 }
 
+/** An empty list that is never written to (frozen, null prototype). */
+export const EMPTY_LIST = objectFreeze(newList());
+
 export function mapSet(map, key, value) {
-  apply(mapSetFn, map, [key, value]);
+  mapSetFn(map, key, value);
 }
 
 /** Brand check: a real Map (not a Proxy, not a look-alike). */
 export function isMap(value) {
   try {
-    apply(mapSizeGetter, value, []);
+    mapSizeGetter(value);
     return true;
   } catch (e) {
     return false;
@@ -157,9 +181,9 @@ export function isMap(value) {
 /** Entries of a real Map as a null-prototype list of [key, value] pairs (null-prototype). */
 export function mapEntryList(map) {
   const out = newList();
-  const iterator = apply(mapEntriesFn, map, []);
+  const iterator = mapEntriesFn(map);
   for (;;) {
-    const step = apply(mapIteratorNext, iterator, []);
+    const step = mapIteratorNext(iterator);
     if (step.done) break;
     const entry = step.value;
     push(out, { __proto__: null, key: entry[0], value: entry[1] });
@@ -170,32 +194,20 @@ export function mapEntryList(map) {
 export function newWeakSet() {
   return new WeakSetCtor();
 }
-export function weakSetAdd(set, value) {
-  apply(weakSetAddFn, set, [value]);
-}
-export function weakSetHas(set, value) {
-  return apply(weakSetHasFn, set, [value]);
-}
+export const weakSetAdd = weakSetAddFn;
+export const weakSetHas = weakSetHasFn;
 
-export function charCodeAt(string, index) {
-  return apply(strCharCodeAtFn, string, [index]);
-}
-export function slice(string, start, end) {
-  return apply(strSliceFn, string, [start, end]);
-}
-export function indexOf(string, search) {
-  return apply(strIndexOfFn, string, [search]);
-}
-export function lastIndexOf(string, search) {
-  return apply(strLastIndexOfFn, string, [search]);
-}
-export function toLowerCase(string) {
-  return apply(strToLowerCaseFn, string, []);
-}
+// (string, index) -> code unit; (string, start, end) -> slice; ...
+export const charCodeAt = strCharCodeAtFn;
+export const slice = strSliceFn;
+export const indexOf = strIndexOfFn;
+export const lastIndexOf = strLastIndexOfFn;
+export const toLowerCase = strToLowerCaseFn;
+export const repeat = strRepeatFn;
 export function isWellFormed(string) {
   if (strIsWellFormedFn === undefined) return false;
-  return apply(strIsWellFormedFn, string, []);
+  return strIsWellFormedFn(string);
 }
-export function symbolDescription(symbol) {
-  return apply(symbolDescriptionGetter, symbol, []);
-}
+export const symbolDescription = symbolDescriptionGetter;
+/** The match array of `pattern` (an executor-owned RegExp) on the string `text`, or null. */
+export const regExpExec = regExpExecFn;

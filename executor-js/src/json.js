@@ -1,6 +1,6 @@
-// The executor's own JSON writer for the normal-form trees built in zobject.js.
-// It never looks at anything community code can reach: nodes are JS strings or
-// null-prototype records created by the executor itself.
+// JSON string literals for the executor's answers (zobject.js writes the rest
+// of the JSON text by concatenation). Only string primitives are quoted, with
+// the captured JSON.stringify: nothing community code can reach is consulted.
 
 import {
   charCodeAt,
@@ -20,16 +20,25 @@ function hex4(code) {
   );
 }
 
+// Does the captured JSON.stringify write lone surrogates as \u escapes
+// (well-formed JSON.stringify, ES2019)? Checked once, at load time.
+const STRINGIFY_IS_WELL_FORMED =
+  jsonStringify('\ud800a\udc00\ud83d\ude00"\\\u0001') === '"\\ud800a\\udc00\ud83d\ude00\\"\\\\\\u0001"';
+
 /**
  * JSON string literal for `text`. Lone surrogates are written as `\udxxx`
  * escapes (well-formed JSON.stringify, ES2019), so the output is always valid
  * UTF-8 once encoded.
  */
-export function quote(text) {
-  if (isWellFormed(text)) {
-    // Captured JSON.stringify on a string primitive: no toJSON, no replacer.
-    return jsonStringify(text);
-  }
+export const quote = STRINGIFY_IS_WELL_FORMED ? quoteWithStringify : quoteChecked;
+
+function quoteWithStringify(text) {
+  // Captured JSON.stringify on a string primitive: no toJSON, no replacer.
+  return jsonStringify(text);
+}
+
+function quoteChecked(text) {
+  if (isWellFormed(text)) return jsonStringify(text);
   return quoteManually(text);
 }
 
@@ -72,44 +81,11 @@ export function quoteManually(text) {
 }
 
 /**
- * Node shapes (all created by zobject.js):
- *  - a string: written as a JSON string;
- *  - { kv }: a ZObject; kv is a null-prototype list key0, value0, key1, value1, ...;
- *  - { items, type }: a typed list in normal form, written iteratively as the
- *    nested K1/K2 chain (so long lists do not recurse).
+ * The executor writes its answers as JSON text directly (see zobject.js). For
+ * callers that want a value as a tree-like node: a node is either a string
+ * (written as a JSON string) or { json } holding JSON text already written.
  */
-function write(node, out) {
-  if (typeof node === 'string') {
-    push(out, quote(node));
-    return;
-  }
-  const items = node.items;
-  if (items !== undefined) {
-    const typeText = toJSONText(node.type);
-    const head = '{"Z1K1":' + typeText + ',"K1":';
-    const n = items.length;
-    for (let i = 0; i < n; i++) {
-      push(out, head);
-      write(items[i], out);
-      push(out, ',"K2":');
-    }
-    push(out, '{"Z1K1":' + typeText + '}');
-    for (let i = 0; i < n; i++) push(out, '}');
-    return;
-  }
-  const kv = node.kv;
-  push(out, '{');
-  for (let i = 0; i < kv.length; i += 2) {
-    if (i > 0) push(out, ',');
-    push(out, quote(kv[i]));
-    push(out, ':');
-    write(kv[i + 1], out);
-  }
-  push(out, '}');
-}
-
 export function toJSONText(node) {
-  const out = newList();
-  write(node, out);
-  return join(out, '');
+  if (typeof node === 'string') return quote(node);
+  return node.json;
 }

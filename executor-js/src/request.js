@@ -1,4 +1,5 @@
-// Parsing a request into { code, name, args, declaredType }.
+// Parsing a request into { code, name, keys, source, declaredType }: the
+// arguments are source[keys[0]], source[keys[1]], ...
 //
 // Two forms are accepted:
 //  - executor form: { codeString, functionName, functionArguments };
@@ -9,7 +10,7 @@
 //    the arguments are the Z7's keys other than Z1K1 and Z7K1.
 // Arguments are bound in numeric key order (Z1000K2 before Z1000K10).
 
-import { charCodeAt, hasOwn, isArray, jsonParse, newList, own, ownKeys, push, toLowerCase, slice } from './intrinsics.js';
+import { charCodeAt, EMPTY_LIST, hasOwn, isArray, jsonParse, newList, own, ownKeys, push, regExpExec, slice, toLowerCase } from './intrinsics.js';
 import { ErrorType, failure } from './errors.js';
 import { refId, stringValue, typeInfo } from './decode.js';
 import { keyIndex } from './zobject.js';
@@ -37,77 +38,103 @@ const RESERVED = {
   var: true, void: true, while: true, with: true, yield: true, arguments: true, eval: true,
 };
 
-function isIdentifierStart(c) {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x24 || c === 0x5f;
-}
+const IDENTIFIER = /^[A-Za-z$_][A-Za-z0-9$_]*$/;
 
 /** An ASCII JavaScript identifier that is not a reserved word (nor arguments / eval). */
 export function isIdentifier(text) {
-  if (typeof text !== 'string' || text.length === 0 || text.length > 256) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = charCodeAt(text, i);
-    if (!(isIdentifierStart(c) || (i > 0 && c >= 0x30 && c <= 0x39))) return false;
+  if (typeof text !== 'string') return false;
+  const length = text.length;
+  if (length === 1) {
+    // One character (no reserved word is this short): a letter, "$" or "_".
+    const c = charCodeAt(text, 0);
+    return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x24 || c === 0x5f;
   }
-  return RESERVED[text] !== true;
+  if (length === 0 || length > 256) return false;
+  return regExpExec(IDENTIFIER, text) !== null && RESERVED[text] !== true;
 }
 
 // --- arguments ----------------------------------------------------------------------
 
-/** Own string keys of `object` (minus `skip`) as { key, value } in numeric key order. */
+/**
+ * Own string keys of `object` (minus `skip`) in numeric key order, as a list
+ * (null prototype; shared and frozen when empty).
+ */
 function sortedArguments(object, skip) {
   const keys = ownKeys(object);
+  const n = keys.length;
+  if (n === 0) return EMPTY_LIST;
   const out = newList();
-  for (let i = 0; i < keys.length; i++) {
+  for (let i = 0; i < n; i++) {
     const key = keys[i];
     if (typeof key !== 'string' || (skip !== undefined && skip[key] === true)) continue;
-    push(out, { __proto__: null, key, index: keyIndex(key), value: object[key] });
+    push(out, key);
   }
+  if (out.length < 2) return out;
+  if (out.length === 2) {
+    if (before(out[1], keyIndex(out[1]), out[0], keyIndex(out[0]))) {
+      const first = out[1];
+      out[1] = out[0];
+      out[0] = first;
+    }
+    return out;
+  }
+  const indices = newList();
+  for (let i = 0; i < out.length; i++) push(indices, keyIndex(out[i]));
   // Insertion sort: argument lists are short, and Array.prototype.sort is not ours.
   for (let i = 1; i < out.length; i++) {
-    const entry = out[i];
+    const key = out[i];
+    const index = indices[i];
     let j = i - 1;
-    while (j >= 0 && before(entry, out[j])) {
+    while (j >= 0 && before(key, index, out[j], indices[j])) {
       out[j + 1] = out[j];
+      indices[j + 1] = indices[j];
       j--;
     }
-    out[j + 1] = entry;
+    out[j + 1] = key;
+    indices[j + 1] = index;
   }
   return out;
 }
 
-function before(a, b) {
-  if (a.index !== b.index) {
-    if (a.index < 0) return false;
-    if (b.index < 0) return true;
-    return a.index < b.index;
+/** Whether key `a` (numbered `ia`, see keyIndex) binds before key `b` (numbered `ib`). */
+function before(a, ia, b, ib) {
+  if (ia !== ib) {
+    if (ia < 0) return false;
+    if (ib < 0) return true;
+    return ia < ib;
   }
-  return a.key < b.key;
+  return a < b;
 }
 
 // --- executor form --------------------------------------------------------------------
 
 function fromExecutorForm(request) {
-  const codeValue = own(request, 'codeString');
+  // (own() inlined on this path: `request` comes from the captured JSON.parse.)
+  const codeValue = hasOwn(request, 'codeString') ? request.codeString : undefined;
   if (codeValue === undefined || codeValue === null) {
-    throw invalid('Function call did not provide codeString.');
+    return invalid('Function call did not provide codeString.');
   }
-  const code = stringValue(codeValue);
-  if (code === null) throw invalid('codeString must be a string.');
-  const nameValue = own(request, 'functionName');
+  const code = typeof codeValue === 'string' ? codeValue : stringValue(codeValue);
+  if (code === null) return invalid('codeString must be a string.');
+  const nameValue = hasOwn(request, 'functionName') ? request.functionName : undefined;
   if (nameValue === undefined || nameValue === null) {
-    throw invalid('Function call did not provide functionName.');
+    return invalid('Function call did not provide functionName.');
   }
-  const name = stringValue(nameValue);
+  const name = typeof nameValue === 'string' ? nameValue : stringValue(nameValue);
   if (!isIdentifier(name)) {
-    throw invalid('functionName must be a JavaScript identifier, got ' + describeName(nameValue) + '.');
+    return invalid('functionName must be a JavaScript identifier, got ' + describeName(nameValue) + '.');
   }
-  const argumentsValue = own(request, 'functionArguments');
-  let args = newList();
+  const argumentsValue = hasOwn(request, 'functionArguments') ? request.functionArguments : undefined;
+  let keys = EMPTY_LIST;
+  let source = null;
   if (argumentsValue !== undefined && argumentsValue !== null) {
-    if (!isObject(argumentsValue)) throw invalid('functionArguments must be an object.');
-    args = sortedArguments(argumentsValue, undefined);
+    if (typeof argumentsValue !== 'object' || isArray(argumentsValue)) {
+      return invalid('functionArguments must be an object.');
+    }
+    keys = sortedArguments(argumentsValue, undefined);
+    source = argumentsValue;
   }
-  return { __proto__: null, code, name, args, declaredType: undefined };
+  return { __proto__: null, code, name, keys, source, declaredType: undefined };
 }
 
 function describeName(value) {
@@ -125,7 +152,8 @@ const UNABLE =
 
 function isZ7(request) {
   if (hasOwn(request, 'Z7K1')) return true;
-  const type = typeInfo(own(request, 'Z1K1'));
+  if (!hasOwn(request, 'Z1K1')) return false;
+  const type = typeInfo(request.Z1K1);
   return type !== null && type.id === 'Z7';
 }
 
@@ -165,7 +193,7 @@ function isJavaScript(language) {
 
 function fromZ7(request) {
   const fn = own(request, 'Z7K1');
-  if (!isObject(fn)) throw failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
+  if (!isObject(fn)) return failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
   const candidates = implementations(own(fn, 'Z8K4'));
   let chosen = null;
   let code = null;
@@ -187,37 +215,46 @@ function fromZ7(request) {
   }
   if (chosen === null) {
     if (otherLanguages.length > 0) {
-      throw failure(
+      return failure(
         ErrorType.NO_IMPLEMENTATION,
         'No executor found for programming language ' + otherLanguages[0] + ': kiln only runs JavaScript implementations.',
       );
     }
-    throw failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
+    return failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
   }
   let name = refId(own(fn, 'Z8K5'));
   if (name === null) name = refId(own(chosen, 'Z14K1'));
-  if (name === null) throw invalid('Function call did not provide functionName (no Z8K5 identity on the Z8).');
-  if (!isIdentifier(name)) throw invalid('functionName must be a JavaScript identifier, got "' + name + '".');
+  if (name === null) return invalid('Function call did not provide functionName (no Z8K5 identity on the Z8).');
+  if (!isIdentifier(name)) return invalid('functionName must be a JavaScript identifier, got "' + name + '".');
   return {
     __proto__: null,
     code,
     name,
-    args: sortedArguments(request, Z7_SKIP),
+    keys: sortedArguments(request, Z7_SKIP),
+    source: request,
     declaredType: own(fn, 'Z8K2'),
   };
 }
 
 // --- entry -------------------------------------------------------------------------------
 
-/** Parses the request text. Throws a failure (Z561 / Z565) when it is unusable. */
+/**
+ * Parses the request text into { code, name, keys, source, declaredType }, or returns
+ * a failure (Z561 / Z565) when it is unusable (no throw: a throw is costly, and
+ * these are ordinary answers).
+ */
 export function parseRequest(text) {
-  if (typeof text !== 'string') throw invalid('The request must be JSON text (a string).');
+  if (typeof text !== 'string') return invalid('The request must be JSON text (a string).');
   let request;
   try {
     request = jsonParse(text);
   } catch (e) {
-    throw invalid('The request is not valid JSON.');
+    return invalid('The request is not valid JSON.');
   }
-  if (!isObject(request)) throw invalid('The request must be a JSON object.');
+  if (typeof request !== 'object' || request === null || isArray(request)) {
+    return invalid('The request must be a JSON object.');
+  }
+  // (isZ7 inlined for the common executor form: no Z7K1 and no Z1K1.)
+  if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) return fromExecutorForm(request);
   return isZ7(request) ? fromZ7(request) : fromExecutorForm(request);
 }

@@ -1,58 +1,79 @@
-// Builders for normal-form ZObject nodes (see json.js for the node shapes) and
-// small predicates on ZIDs and keys. Everything here is executor-owned data.
+// Writers of normal-form ZObjects as JSON text, and small predicates on ZIDs
+// and keys. Everything here is executor-owned data: a ZObject is built by
+// concatenating string primitives (which nothing can intercept), and every
+// constant part (references, types, the envelope skeleton) is written once, at
+// load time.
 
-import { charCodeAt, newList, objectFreeze, push } from './intrinsics.js';
-
-function freezeRecord(record) {
-  return objectFreeze(record);
-}
-
-/** A ZObject node from alternating key, value arguments. */
-export function zobject() {
-  const kv = newList();
-  const n = arguments.length;
-  for (let i = 0; i < n; i++) push(kv, arguments[i]);
-  return { __proto__: null, kv };
-}
-
-/** A ZObject node from a prepared null-prototype key/value list. */
-export function zobjectFromList(kv) {
-  return { __proto__: null, kv };
-}
-
-/** A typed list node (Z881) with element type node `elementType`. */
-export function typedList(elementType, items) {
-  return { __proto__: null, items, type: listType(elementType) };
-}
+import {
+  charCodeAt,
+  join,
+  lastIndexOf,
+  newList,
+  objectFreeze,
+  push,
+  regExpExec,
+  repeat,
+  slice,
+  StringCtor,
+} from './intrinsics.js';
+import { quote } from './json.js';
 
 // --- references, strings and types -------------------------------------------
 
+/** A reference (Z9) to `zid`, which is always a checked ZID ("Z" and digits: nothing to escape). */
 export function ref(zid) {
-  return zobject('Z1K1', 'Z9', 'Z9K1', zid);
+  return '{"Z1K1":"Z9","Z9K1":"' + zid + '"}';
 }
 
+/** A Z6 string. */
 export function string(text) {
-  return zobject('Z1K1', 'Z6', 'Z6K1', text);
+  return '{"Z1K1":"Z6","Z6K1":' + quote(text) + '}';
 }
 
 const REF_Z7 = ref('Z7');
+const TYPE_CALL_HEAD = '{"Z1K1":' + REF_Z7 + ',"Z7K1":';
 
-/** A generic type: the normal form of the function call `fn(key1=arg1, key2=arg2)`. */
+/** A generic type: the normal form of the function call `fn(key1=arg1, key2=arg2)` (fn a ZID). */
 export function typeCall(fn, arg1, arg2) {
-  if (arg2 === undefined) {
-    return zobject('Z1K1', REF_Z7, 'Z7K1', ref(fn), fn + 'K1', arg1);
-  }
-  return zobject('Z1K1', REF_Z7, 'Z7K1', ref(fn), fn + 'K1', arg1, fn + 'K2', arg2);
+  const head = TYPE_CALL_HEAD + ref(fn) + ',"' + fn + 'K1":' + arg1;
+  if (arg2 === undefined) return head + '}';
+  return head + ',"' + fn + 'K2":' + arg2 + '}';
 }
+
+const LIST_TYPE_HEAD = TYPE_CALL_HEAD + ref('Z881') + ',"Z881K1":';
+const PAIR_TYPE_HEAD = TYPE_CALL_HEAD + ref('Z882') + ',"Z882K1":';
+const MAP_TYPE_HEAD = TYPE_CALL_HEAD + ref('Z883') + ',"Z883K1":';
 
 export function listType(elementType) {
-  return typeCall('Z881', elementType);
+  return LIST_TYPE_HEAD + elementType + '}';
 }
 export function pairType(firstType, secondType) {
-  return typeCall('Z882', firstType, secondType);
+  return PAIR_TYPE_HEAD + firstType + ',"Z882K2":' + secondType + '}';
 }
 export function mapType(keyType, valueType) {
-  return typeCall('Z883', keyType, valueType);
+  return MAP_TYPE_HEAD + keyType + ',"Z883K2":' + valueType + '}';
+}
+
+/**
+ * A typed list (Z881) in normal form: the nested K1 / K2 chain of the JSON
+ * texts in `items` (a null-prototype list), each link typed `listTypeText`
+ * (the text of listType(elementType)). Written without recursion.
+ */
+export function typedList(listTypeText, items) {
+  const tail = '{"Z1K1":' + listTypeText + '}';
+  const n = items.length;
+  if (n === 0) return tail;
+  const head = '{"Z1K1":' + listTypeText + ',"K1":';
+  if (n === 1) return head + items[0] + ',"K2":' + tail + '}';
+  const parts = newList();
+  for (let i = 0; i < n; i++) {
+    push(parts, head);
+    push(parts, items[i]);
+    push(parts, ',"K2":');
+  }
+  push(parts, tail);
+  push(parts, repeat('}', n));
+  return join(parts, '');
 }
 
 // --- values ---------------------------------------------------------------------
@@ -66,113 +87,160 @@ const REF_Z13518 = ref('Z13518');
 const REF_Z16683 = ref('Z16683');
 const REF_Z16659 = ref('Z16659');
 
-export const UNIT = zobject('Z1K1', REF_Z21);
-export const TRUE = zobject('Z1K1', REF_Z40, 'Z40K1', ref('Z41'));
-export const FALSE = zobject('Z1K1', REF_Z40, 'Z40K1', ref('Z42'));
+export const UNIT = '{"Z1K1":' + REF_Z21 + '}';
+export const TRUE = '{"Z1K1":' + REF_Z40 + ',"Z40K1":' + ref('Z41') + '}';
+export const FALSE = '{"Z1K1":' + REF_Z40 + ',"Z40K1":' + ref('Z42') + '}';
 
+const NATURAL_HEAD = '{"Z1K1":' + REF_Z13518 + ',"Z13518K1":';
+
+/** A Z13518 natural number; `digits` is its decimal text (digits only). */
 export function naturalNumber(digits) {
-  return zobject('Z1K1', REF_Z13518, 'Z13518K1', string(digits));
+  return NATURAL_HEAD + string(digits) + '}';
 }
 
-const SIGNS = freezeRecord({
+function sign(zid) {
+  return '{"Z1K1":' + REF_Z16659 + ',"Z16659K1":' + ref(zid) + '}';
+}
+
+const INTEGER_HEADS = objectFreeze({
   __proto__: null,
-  positive: zobject('Z1K1', REF_Z16659, 'Z16659K1', ref('Z16660')),
-  zero: zobject('Z1K1', REF_Z16659, 'Z16659K1', ref('Z16661')),
-  negative: zobject('Z1K1', REF_Z16659, 'Z16659K1', ref('Z16662')),
+  positive: '{"Z1K1":' + REF_Z16683 + ',"Z16683K1":' + sign('Z16660') + ',"Z16683K2":',
+  zero: '{"Z1K1":' + REF_Z16683 + ',"Z16683K1":' + sign('Z16661') + ',"Z16683K2":',
+  negative: '{"Z1K1":' + REF_Z16683 + ',"Z16683K1":' + sign('Z16662') + ',"Z16683K2":',
 });
 
 /** sign: 'positive' | 'zero' | 'negative'; digits: the absolute value in decimal. */
-export function integer(sign, digits) {
-  return zobject('Z1K1', REF_Z16683, 'Z16683K1', SIGNS[sign], 'Z16683K2', naturalNumber(digits));
+export function integer(signName, digits) {
+  return INTEGER_HEADS[signName] + naturalNumber(digits) + '}';
 }
 
+/** A typed pair (Z882) of type `type` (text) with the texts `first` and `second`. */
 export function pair(type, first, second) {
-  return zobject('Z1K1', type, 'K1', first, 'K2', second);
+  return '{"Z1K1":' + type + ',"K1":' + first + ',"K2":' + second + '}';
 }
 
 // --- envelope -------------------------------------------------------------------
+// The answer is a few concatenations of the constant texts below (written once,
+// at load time) and the quoted dynamic strings.
 
-const REF_Z22 = ref('Z22');
 const REF_Z5 = ref('Z5');
 const META_PAIR_TYPE = pairType(Z6, Z1);
-const META_MAP_TYPE = mapType(Z6, Z1);
+const META_LIST_TYPE = listType(META_PAIR_TYPE);
+// The Z883 map (Z6 -> Z1), up to its first list link's K1.
+const META_HEAD = '{"Z1K1":' + mapType(Z6, Z1) + ',"K1":{"Z1K1":' + META_LIST_TYPE + ',"K1":';
+const META_LIST_HEAD = '{"Z1K1":' + META_LIST_TYPE + ',"K1":';
+// Closes the last link of the list (its empty tail), and the link.
+const META_LIST_END = ',"K2":{"Z1K1":' + META_LIST_TYPE + '}}';
+const ERRORS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('errors') + ',"K2":';
+const LOGS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('logs') + ',"K2":';
+const Z5_HEAD = '{"Z1K1":' + REF_Z5 + ',"Z5K1":';
+const ENVELOPE_HEAD = '{"Z1K1":' + ref('Z22') + ',"Z22K1":';
+/** A Z6 up to its quoted text. */
+export const STRING_HEAD = '{"Z1K1":"Z6","Z6K1":';
 
-/** Z5 error: Z5K1 the error type (a reference), Z5K2 the message (a Z6). */
-export function error(errorType, message) {
-  return zobject('Z1K1', REF_Z5, 'Z5K1', ref(errorType), 'Z5K2', string(message));
+// success: ENVELOPE_HEAD value (SUCCESS_TAIL | SUCCESS_LOGS_HEAD "logs" SUCCESS_LOGS_TAIL)
+const SUCCESS_TAIL = ',"Z22K2":' + VOID + '}';
+const SUCCESS_LOGS_HEAD = ',"Z22K2":' + META_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
+// the Z6, the pair, the list link, the map, the envelope
+const SUCCESS_LOGS_TAIL = '}}' + META_LIST_END + '}}';
+
+// error: errorHead(type) "message" (ERROR_TAIL | ERROR_LOGS_MIDDLE "logs" ERROR_LOGS_TAIL)
+const ERROR_HEAD = ENVELOPE_HEAD + VOID + ',"Z22K2":' + META_HEAD + ERRORS_PAIR_HEAD + Z5_HEAD;
+// the Z6, the Z5, the pair, the list link, the map, the envelope
+const ERROR_TAIL = '}}}' + META_LIST_END + '}}';
+const ERROR_LOGS_MIDDLE = '}}},"K2":' + META_LIST_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
+// the Z6, the pair, the last link, the first link, the map, the envelope
+const ERROR_LOGS_TAIL = '}}' + META_LIST_END + '}}}';
+
+function errorHead(errorType) {
+  return ERROR_HEAD + ref(errorType) + ',"Z5K2":' + STRING_HEAD;
+}
+
+/** The head of an error answer for each error type the executor reports. */
+const ERROR_HEADS = objectFreeze({
+  __proto__: null,
+  Z500: errorHead('Z500'),
+  Z507: errorHead('Z507'),
+  Z561: errorHead('Z561'),
+  Z565: errorHead('Z565'),
+  Z570: errorHead('Z570'),
+  Z571: errorHead('Z571'),
+  Z572: errorHead('Z572'),
+  Z573: errorHead('Z573'),
+  Z574: errorHead('Z574'),
+});
+
+/**
+ * The Z22 answer for a value (its JSON text): Z22K2 is void, or a Z883 map
+ * with a "logs" entry when `logs` (the console output) is not null.
+ */
+export function successAnswer(valueText, logs) {
+  if (logs === null) return ENVELOPE_HEAD + valueText + SUCCESS_TAIL;
+  return ENVELOPE_HEAD + valueText + SUCCESS_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
+}
+
+const SUCCESS_STRING_HEAD = ENVELOPE_HEAD + STRING_HEAD;
+const SUCCESS_STRING_TAIL = '}' + SUCCESS_TAIL;
+const SUCCESS_STRING_LOGS_HEAD = '}' + SUCCESS_LOGS_HEAD;
+
+/** successAnswer for a Z6 value, given its text already quoted. */
+export function successStringAnswer(quotedText, logs) {
+  if (logs === null) return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_TAIL;
+  return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
 }
 
 /**
- * The Z22K2 metadata: a Z883 typed map (Z6 -> Z1) built from a list of
- * { key, value } records, or void (Z24) when there is no entry.
+ * The Z22 answer for a failure: Z22K1 void, Z22K2 a Z883 map with an "errors"
+ * entry (a Z5 of `errorType`, a ZID, and `message`) and a "logs" entry when
+ * `logs` is not null.
  */
-export function metadata(entries) {
-  if (entries.length === 0) return VOID;
-  const pairs = newList();
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i];
-    push(pairs, pair(META_PAIR_TYPE, string(entry.key), entry.value));
-  }
-  return zobject('Z1K1', META_MAP_TYPE, 'K1', typedList(META_PAIR_TYPE, pairs));
-}
-
-export function envelope(value, meta) {
-  return zobject('Z1K1', REF_Z22, 'Z22K1', value, 'Z22K2', meta);
+export function errorAnswer(errorType, message, logs) {
+  let head = ERROR_HEADS[errorType];
+  if (head === undefined) head = errorHead(errorType);
+  if (logs === null) return head + quote(message) + ERROR_TAIL;
+  return head + quote(message) + ERROR_LOGS_MIDDLE + quote(logs) + ERROR_LOGS_TAIL;
 }
 
 // --- predicates ------------------------------------------------------------------
+// Regular expressions (matched in native code) rather than loops over
+// charCodeAt: a few times cheaper per call. All are anchored, without flags.
 
-function isDigit(c) {
-  return c >= 0x30 && c <= 0x39;
-}
-
-/** Digits only, at least one; when `positive`, no leading zero. */
-function digitsAt(text, start, end, positive) {
-  if (end <= start) return false;
-  if (positive && charCodeAt(text, start) === 0x30) return false;
-  for (let i = start; i < end; i++) {
-    if (!isDigit(charCodeAt(text, i))) return false;
-  }
-  return true;
-}
+const ZID = /^Z[1-9][0-9]*$/;
+const KEY = /^(?:Z[1-9][0-9]*)?K[1-9][0-9]*$/;
+const DIGITS = /^[0-9]+$/;
 
 /** "Z" followed by a positive decimal number: Z1, Z6, Z10000. */
 export function isZid(text) {
-  return typeof text === 'string' && charCodeAt(text, 0) === 0x5a && digitsAt(text, 1, text.length, true);
+  // Most strings that are not ZIDs fail on their first character, cheaply.
+  return typeof text === 'string' && charCodeAt(text, 0) === 0x5a && regExpExec(ZID, text) !== null;
 }
 
 /** A ZObject key: Z<n>K<m> (global) or K<m> (local). */
 export function isKey(text) {
-  if (typeof text !== 'string') return false;
-  const length = text.length;
-  let k = -1;
-  for (let i = length - 1; i >= 0; i--) {
-    if (charCodeAt(text, i) === 0x4b) {
-      k = i;
-      break;
-    }
-  }
-  if (k < 0 || !digitsAt(text, k + 1, length, true)) return false;
-  if (k === 0) return true;
-  return charCodeAt(text, 0) === 0x5a && digitsAt(text, 1, k, true);
+  return typeof text === 'string' && regExpExec(KEY, text) !== null;
 }
 
+/** Digits only, at least one. */
 export function isDigits(text) {
-  return typeof text === 'string' && digitsAt(text, 0, text.length, false);
+  return typeof text === 'string' && regExpExec(DIGITS, text) !== null;
 }
 
 /** The number after the last "K" of a key (Z1000K10 -> 10), or -1. */
 export function keyIndex(key) {
   const length = key.length;
-  let k = -1;
-  for (let i = length - 1; i >= 0; i--) {
-    if (charCodeAt(key, i) === 0x4b) {
-      k = i;
-      break;
-    }
-  }
-  if (k < 0 || !digitsAt(key, k + 1, length, false) || length - k - 1 > 15) return -1;
-  let value = 0;
-  for (let i = k + 1; i < length; i++) value = value * 10 + (charCodeAt(key, i) - 0x30);
-  return value;
+  if (length < 2) return -1;
+  // The common case, one digit after the last K: "Z1000K2".
+  const last = charCodeAt(key, length - 1) - 0x30;
+  if (last < 0 || last > 9) return -1; // the last K is not followed by digits only
+  if (charCodeAt(key, length - 2) === 0x4b) return last;
+  const k = lastIndexOf(key, 'K');
+  if (k < 0) return -1;
+  const digits = slice(key, k + 1);
+  if (digits.length === 0 || digits.length > 15) return -1;
+  // Unary plus and String() on primitives look nothing up. The common case is a
+  // number written canonically; anything else is checked digit by digit
+  // ("007" is 7, "1e3" or "-1" is not a number here).
+  const value = +digits;
+  if (value >= 0 && value % 1 === 0 && StringCtor(value) === digits) return value;
+  return regExpExec(DIGITS, digits) !== null ? value : -1;
 }
