@@ -1,0 +1,69 @@
+//! Fuel budgets as regression tests (as Javy keeps them): wasmtime fuel counts the instructions
+//! a call executes, so it is deterministic for a given artifact and request, unlike time. A
+//! change that makes the add call heavier (or lighter) on the snapshot path fails here loudly;
+//! when the change is intended, update the recorded value on purpose.
+
+mod common;
+
+use common::*;
+use kiln_compiler::ArtifactKind;
+use kiln_runner::engine::Allocation;
+use kiln_runner::{Limits, Runner};
+
+/// Fuel of the add call (`benches/calls/add.json`) on the snapshot artifact, as recorded.
+const ADD_FUEL_SNAPSHOT: u64 = 290_764;
+
+/// How far a measurement may drift from the recorded value.
+const TOLERANCE: f64 = 0.03;
+
+fn fuel(kind: ArtifactKind, request: &[u8]) -> u64 {
+    let limits = Limits {
+        deterministic: true,
+        fuel: Some(u64::MAX / 2),
+        ..Limits::default()
+    };
+    let runner = Runner::load(&cwasm(kind), Allocation::OnDemand, limits).unwrap();
+    let first = runner.call(request);
+    assert!(first.error.is_none(), "{:?}", first.error);
+    let second = runner.call(request);
+    assert_eq!(
+        first.metrics.fuel, second.metrics.fuel,
+        "fuel is deterministic from call to call"
+    );
+    first.metrics.fuel
+}
+
+fn add() -> Vec<u8> {
+    std::fs::read(root().join("benches/calls/add.json")).unwrap()
+}
+
+#[test]
+fn the_add_call_stays_within_its_fuel_budget() {
+    let measured = fuel(ArtifactKind::Snapshot, &add());
+    let drift = (measured as f64 - ADD_FUEL_SNAPSHOT as f64) / ADD_FUEL_SNAPSHOT as f64;
+    assert!(
+        drift.abs() <= TOLERANCE,
+        "the add call on the snapshot path used {measured} fuel, {:+.1}% from the recorded \
+         {ADD_FUEL_SNAPSHOT} (tolerance ±{:.0}%). If the change is intended, set \
+         ADD_FUEL_SNAPSHOT to {measured} in tests/fuel.rs.",
+        drift * 100.0,
+        TOLERANCE * 100.0
+    );
+}
+
+#[test]
+fn the_snapshot_does_a_fraction_of_the_baselines_work() {
+    // The speedup in instructions, which unlike time does not depend on the machine.
+    let request = add();
+    let snapshot = fuel(ArtifactKind::Snapshot, &request);
+    let bytecode = fuel(ArtifactKind::Bytecode, &request);
+    let plain = fuel(ArtifactKind::Plain, &request);
+    assert!(
+        plain >= 30 * snapshot,
+        "plain {plain} vs snapshot {snapshot}: under 30×"
+    );
+    assert!(
+        bytecode >= 4 * snapshot,
+        "bytecode {bytecode} vs snapshot {snapshot}: under 4×"
+    );
+}
