@@ -334,8 +334,10 @@ impl Runner {
                         let parts: RawMetadata = serde_json::from_str(metadata.get()).ok()?;
                         match (parts.list, parts.reference) {
                             (Some(list), _) => {
-                                // Only the executor's own small map (errors, logs) is parsed.
-                                let map: Value = serde_json::from_str(metadata.get()).ok()?;
+                                // Only the executor's own small map (errors, logs) is parsed,
+                                // to read the error; the answer keeps the text as written.
+                                let readable = z22::replace_lone_surrogates(metadata.get());
+                                let map: Value = serde_json::from_str(&readable).ok()?;
                                 (Some(list.get().to_string()), z22::map_error(&map))
                             }
                             (None, Some("Z24")) => (None, None),

@@ -272,3 +272,80 @@ pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> Stri
     text.push('}');
     text
 }
+
+/// JSON text with every `\\uXXXX` escape of a lone surrogate (valid JSON, but no Rust string
+/// can hold it) replaced by `\\ufffd`; escaped pairs and everything else stay as they are.
+pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    fn escape_at(bytes: &[u8], at: usize) -> Option<u16> {
+        let digits = bytes.get(at + 2..at + 6)?;
+        if bytes.get(at..at + 2)? != b"\\u" {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    }
+    let bytes = json.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'\\' {
+            at += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(bytes, at) else {
+            // Any other escape: skip it whole, so `\\\\u…` is not read as `\\u…`.
+            at += 2;
+            continue;
+        };
+        let lone = match unit {
+            0xd800..=0xdbff => match escape_at(bytes, at + 6) {
+                Some(0xdc00..=0xdfff) => {
+                    at += 12;
+                    continue;
+                }
+                _ => true,
+            },
+            0xdc00..=0xdfff => true,
+            _ => false,
+        };
+        if lone {
+            let text = out.get_or_insert_with(|| String::with_capacity(json.len()));
+            text.push_str(&json[copied..at]);
+            text.push_str("\\ufffd");
+            copied = at + 6;
+        }
+        at += 6;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(json),
+        Some(mut text) => {
+            text.push_str(&json[copied..]);
+            std::borrow::Cow::Owned(text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_lone_surrogates;
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let cases = [
+            (r#""a\ud800b""#, r#""a\ufffdb""#),
+            (r#""\udfff""#, r#""\ufffd""#),
+            (r#""\ud83d\ude00""#, r#""\ud83d\ude00""#),
+            (r#""\ud83d\u0041""#, r#""\ufffd\u0041""#),
+            (r#""\\ud800""#, r#""\\ud800""#),
+            (r#""\\\ud800""#, r#""\\\ufffd""#),
+            (r#""plain \n text""#, r#""plain \n text""#),
+            (r#""\ud800"#, r#""\ufffd"#),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(replace_lone_surrogates(input), expected, "{input}");
+        }
+        let fixed = replace_lone_surrogates(r#"{"k":"x\udc00y"}"#);
+        let value: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(value["k"], "x\u{fffd}y");
+    }
+}

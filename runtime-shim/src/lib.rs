@@ -36,6 +36,11 @@ const SCRIPT_NAME: &CStr = c"kiln-executor.js";
 /// Error types of the Z5s the shim itself produces (the table lives in `wit/executor.wit`).
 const Z500_UNSPECIFIED: &str = "Z500";
 const Z507_EVALUATION: &str = "Z507";
+const Z561_INVALID_REQUEST: &str = "Z561";
+
+/// Deepest nesting of arrays and objects a request may have. QuickJS parses JSON recursively,
+/// and far deeper input would exhaust the wasm stack before the executor could refuse it.
+const MAX_REQUEST_DEPTH: usize = 5000;
 const Z571_MEMORY: &str = "Z571";
 const Z572_STACK: &str = "Z572";
 
@@ -325,6 +330,16 @@ pub extern "C" fn kiln_call() {
 }
 
 fn answer_for(request: &str) -> String {
+    let depth = nesting_depth(request.as_bytes());
+    if depth > MAX_REQUEST_DEPTH {
+        return error_envelope(
+            Z561_INVALID_REQUEST,
+            &format!(
+                "the request is nested {depth} levels deep, more than the limit of \
+                 {MAX_REQUEST_DEPTH} (send long lists in canonical form, as arrays)"
+            ),
+        );
+    }
     match serve(request) {
         Ok(answer) => answer,
         Err(message) => error_envelope(classify(&message), &message),
@@ -333,6 +348,39 @@ fn answer_for(request: &str) -> String {
 
 const NEVER_SETTLED: &str =
     "the function returned a promise that never settled (nothing left to run)";
+
+/// The deepest nesting of `[` and `{` in JSON text (outside strings); stops counting once it
+/// is past the limit.
+fn nesting_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in text {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > deepest {
+                    deepest = depth;
+                    if deepest > MAX_REQUEST_DEPTH {
+                        break;
+                    }
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
 
 /// Maps a failure that escaped the executor to a Z5 error type.
 fn classify(message: &str) -> &'static str {
