@@ -37,6 +37,17 @@ lint: setup
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	cd runtime-shim && $(CARGO) clippy --release --locked --target wasm32-wasip1 --target-dir ../target/shim -- -D warnings
 
+# Differential fuzzing of the three artifacts for FUZZ_SECONDS (default 10 minutes).
+FUZZ_SECONDS ?= 600
+.PHONY: fuzz
+fuzz: build
+	KILN_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked --test fuzz generated_requests -- --nocapture
+
+# A long mixed stream through `kiln run --jsonl --jobs 2`: answers, order, flat memory.
+SOAK_CALLS ?= 10000
+soak: build
+	KILN_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test --release --locked --test soak -- --nocapture
+
 bench: artifacts
 	$(KILN) bench
 

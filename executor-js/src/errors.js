@@ -14,24 +14,24 @@
 // |      | programming language", "No executor found    |                     |
 // |      | for programming language")                   |                     |
 // | Z570 | timeout                                      | host                |
-// | Z571 | memory limit ("out of memory")               | host, executor (*)  |
-// | Z572 | stack overflow                               | host, executor (*)  |
+// | Z571 | memory limit                                 | host                |
+// | Z572 | stack overflow                               | host                |
 // | Z573 | output too large                             | host                |
 // | Z574 | fuel exhausted                               | host                |
 //
-// (*) the executor maps an engine "out of memory" / "stack overflow" error thrown
-// inside community code to Z571 / Z572.
+// The host is the only authority on Z570-Z574: a real stack overflow traps the
+// wasm stack, a real allocation failure is seen by the host's memory limiter.
+// Whatever community code throws or rejects with is Z507, whatever its name or
+// message says (so it cannot forge a resource error).
 
 import {
   ABSENT,
   getPrototypeOf,
-  indexOf,
   newWeakSet,
   objectFreeze,
   ownData,
   slice,
   StringCtor,
-  toLowerCase,
   weakSetAdd,
   weakSetHas,
 } from './intrinsics.js';
@@ -121,36 +121,14 @@ function describe(thrown) {
   }
 }
 
-function contains(text, part) {
-  return indexOf(text, part) >= 0;
-}
-
-/** The error type for a thrown value: engine resource errors map to Z571 / Z572. */
-function classify(description, fallbackType) {
-  try {
-    const name = description.name;
-    if (name === 'InternalError' || name === 'RangeError') {
-      const lower = toLowerCase(description.message);
-      if (contains(lower, 'stack overflow') || contains(lower, 'maximum call stack size exceeded')) {
-        return ErrorType.STACK_OVERFLOW;
-      }
-      if (contains(lower, 'out of memory')) return ErrorType.MEMORY_LIMIT;
-    }
-  } catch (e) {
-    // fall through
-  }
-  return fallbackType;
-}
-
 /**
  * Converts anything thrown while running community code (or while reading what
- * it returned) into a failure. `prefix` is prepended to the message.
+ * it returned) into a failure of `type` (its text never changes the type).
+ * `prefix` is prepended to the message.
  */
-export function fromThrown(thrown, fallbackType, prefix) {
+export function fromThrown(thrown, type, prefix) {
   if (isFailure(thrown)) return thrown;
-  const description = describe(thrown);
-  const type = classify(description, fallbackType);
-  return failure(type, (prefix === undefined ? '' : prefix) + description.message);
+  return failure(type, (prefix === undefined ? '' : prefix) + describe(thrown).message);
 }
 
 /** Describes a thrown value as text (used by the console for Error objects). */

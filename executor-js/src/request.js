@@ -55,6 +55,9 @@ export function isIdentifier(text) {
 
 // --- arguments ----------------------------------------------------------------------
 
+/** Length of the runs insertion-sorted before merging. */
+const RUN = 16;
+
 /**
  * Own string keys of `object` (minus `skip`) in numeric key order, as a list
  * (null prototype; shared and frozen when empty).
@@ -78,22 +81,72 @@ function sortedArguments(object, skip) {
     }
     return out;
   }
+  const count = out.length;
   const indices = newList();
-  for (let i = 0; i < out.length; i++) push(indices, keyIndex(out[i]));
-  // Insertion sort: argument lists are short, and Array.prototype.sort is not ours.
-  for (let i = 1; i < out.length; i++) {
-    const key = out[i];
-    const index = indices[i];
-    let j = i - 1;
-    while (j >= 0 && before(key, index, out[j], indices[j])) {
-      out[j + 1] = out[j];
-      indices[j + 1] = indices[j];
-      j--;
+  for (let i = 0; i < count; i++) push(indices, keyIndex(out[i]));
+  // Array.prototype.sort is not ours: a bottom-up merge sort over executor-owned
+  // lists, O(n log n) (keys are unique, so stability does not matter). Runs of
+  // RUN keys are first put in order by insertion sort, cheap for short lists.
+  for (let lo = 0; lo < count; lo += RUN) {
+    const hi = lo + RUN < count ? lo + RUN : count;
+    for (let i = lo + 1; i < hi; i++) {
+      const key = out[i];
+      const index = indices[i];
+      let j = i - 1;
+      while (j >= lo && before(key, index, out[j], indices[j])) {
+        out[j + 1] = out[j];
+        indices[j + 1] = indices[j];
+        j--;
+      }
+      out[j + 1] = key;
+      indices[j + 1] = index;
     }
-    out[j + 1] = key;
-    indices[j + 1] = index;
   }
-  return out;
+  if (count <= RUN) return out;
+  let sorted = out;
+  let numbers = indices;
+  let spareKeys = newList();
+  let spareNumbers = newList();
+  for (let i = 0; i < count; i++) {
+    push(spareKeys, undefined);
+    push(spareNumbers, 0);
+  }
+  for (let width = RUN; width < count; width += width) {
+    for (let lo = 0; lo < count; lo += width + width) {
+      const mid = lo + width < count ? lo + width : count;
+      const hi = mid + width < count ? mid + width : count;
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (before(sorted[j], numbers[j], sorted[i], numbers[i])) {
+          spareKeys[k] = sorted[j];
+          spareNumbers[k] = numbers[j];
+          j++;
+        } else {
+          spareKeys[k] = sorted[i];
+          spareNumbers[k] = numbers[i];
+          i++;
+        }
+        k++;
+      }
+      for (; i < mid; i++, k++) {
+        spareKeys[k] = sorted[i];
+        spareNumbers[k] = numbers[i];
+      }
+      for (; j < hi; j++, k++) {
+        spareKeys[k] = sorted[j];
+        spareNumbers[k] = numbers[j];
+      }
+    }
+    const swapKeys = sorted;
+    sorted = spareKeys;
+    spareKeys = swapKeys;
+    const swapNumbers = numbers;
+    numbers = spareNumbers;
+    spareNumbers = swapNumbers;
+  }
+  return sorted;
 }
 
 /** Whether key `a` (numbered `ia`, see keyIndex) binds before key `b` (numbered `ib`). */
