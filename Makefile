@@ -18,9 +18,10 @@ test: artifacts test-js test-rust lint
 setup:
 	./scripts/setup.sh
 
-# One release build serves the binary, the tests and the benches: wasmtime compiles once.
+# One release build serves the binary, the tests and the benches: wasmtime compiles once
+# (--all-targets, so the tests' dev-dependencies do not change features and force a rebuild).
 build: setup
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --all-targets
 
 artifacts: build
 	$(KILN) build
