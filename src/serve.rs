@@ -76,6 +76,7 @@ pub fn jsonl(
         let mut count = 0;
         while let Some(line) = read_line(&mut input, cap)? {
             output.write_all(answer(runner, line).as_bytes())?;
+            // A caller may be waiting for this answer before it writes the next request.
             output.flush()?;
             count += 1;
         }
@@ -108,11 +109,15 @@ pub fn jsonl(
             }
             Ok(index)
         });
-        // Write answers in input order as they complete.
+        // Write answers in input order as they complete; flush when no further answer is
+        // ready, so a stream is written in batches and a waiting caller still gets its answer.
         let mut pending = BTreeMap::new();
         let mut next = 0u64;
-        for (index, text) in done_rx {
+        while let Ok((index, text)) = done_rx.recv() {
             pending.insert(index, text);
+            while let Ok((index, text)) = done_rx.try_recv() {
+                pending.insert(index, text);
+            }
             while let Some(text) = pending.remove(&next) {
                 output.write_all(text.as_bytes())?;
                 next += 1;
