@@ -46,11 +46,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     Ok(root.join(GUEST_PATH))
 }
 
-/// Runs `export` of an instance of `module` with `input` on stdin and returns its stdout.
-/// The instance sees deterministic WASI; its stderr becomes the error message on failure.
-pub fn run_export(engine: &Engine, module: &Module, export: &str, input: &[u8]) -> Result<Vec<u8>> {
-    let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
+/// The WASI context of a build-time run of the guest: `input` on stdin, captured stdout and
+/// stderr, fixed clock and randomness (nothing random may reach an artifact).
+pub(crate) fn build_time_wasi(input: &[u8]) -> (WasiP1Ctx, MemoryOutputPipe, MemoryOutputPipe) {
     let stdout = MemoryOutputPipe::new(usize::MAX / 2);
     let stderr = MemoryOutputPipe::new(1 << 20);
     let wasi = host::wasi_ctx(
@@ -59,6 +57,15 @@ pub fn run_export(engine: &Engine, module: &Module, export: &str, input: &[u8]) 
         Some(&stderr),
         Sources::Deterministic,
     );
+    (wasi, stdout, stderr)
+}
+
+/// Runs `export` of an instance of `module` with `input` on stdin and returns its stdout.
+/// The instance sees deterministic WASI; its stderr becomes the error message on failure.
+pub fn run_export(engine: &Engine, module: &Module, export: &str, input: &[u8]) -> Result<Vec<u8>> {
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
+    let (wasi, stdout, stderr) = build_time_wasi(input);
     let mut store = Store::new(engine, wasi);
     let instance = linker.instantiate(&mut store, module)?;
     let func = instance

@@ -3,10 +3,8 @@
 //! randomness), so the same inputs always give the same bytes.
 
 use anyhow::{anyhow, Context, Result};
-use kiln_runner::host::{self, Sources};
 use wasmtime::{Engine, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wizer::{WasmtimeWizer, Wizer};
 
 /// The guest instrumented for snapshots, compiled once and wizened once per init export.
@@ -45,14 +43,7 @@ impl<'a> Snapshotter<'a> {
 
     /// Runs `init_func` with `input` on stdin and returns the snapshot, without `init_func`.
     pub fn wizen(&self, init_func: &str, input: &[u8]) -> Result<Vec<u8>> {
-        let stdout = MemoryOutputPipe::new(1 << 20);
-        let stderr = MemoryOutputPipe::new(1 << 20);
-        let wasi = host::wasi_ctx(
-            input.to_vec(),
-            &stdout,
-            Some(&stderr),
-            Sources::Deterministic,
-        );
+        let (wasi, _stdout, stderr) = crate::guest::build_time_wasi(input);
         let mut store = Store::new(&self.engine, wasi);
         let mut wizer = Wizer::new();
         wizer.init_func(init_func);

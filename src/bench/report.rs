@@ -26,6 +26,13 @@ fn cell(
         .unwrap_or_else(|| "–".to_string())
 }
 
+fn ratio_cell(call: &CallReport, key: &str) -> String {
+    call.ratios
+        .get(key)
+        .map(|r| format!("{r:.1}×"))
+        .unwrap_or_else(|| "–".into())
+}
+
 /// The Markdown report.
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
@@ -45,12 +52,7 @@ pub fn markdown(report: &BenchReport) -> String {
                 })
             })
         };
-        let ratio = |key: &str| {
-            call.ratios
-                .get(key)
-                .map(|r| format!("{r:.1}×"))
-                .unwrap_or_else(|| "–".into())
-        };
+        let ratio = |key: &str| ratio_cell(call, key);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
@@ -93,12 +95,7 @@ pub fn markdown(report: &BenchReport) -> String {
                     .map(|s| format!("{:.1} ({:.1})", s.median_us / 1e3, s.p90_us / 1e3))
             })
         };
-        let ratio = |key: &str| {
-            call.ratios
-                .get(key)
-                .map(|r| format!("{r:.1}×"))
-                .unwrap_or_else(|| "–".into())
-        };
+        let ratio = |key: &str| ratio_cell(call, key);
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
