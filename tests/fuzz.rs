@@ -333,11 +333,13 @@ enum Ty {
 }
 
 /// A generated expression: its source, whether evaluating it can throw (`safe` = it cannot),
-/// and whether its value can be serialised (`ser`).
+/// whether its value can be serialised (`ser`), and whether the generator knows that for sure
+/// (`sure`: false once an operation such as `slice` may have dropped the part that could not).
 struct Expr {
     code: String,
     safe: bool,
     ser: bool,
+    sure: bool,
 }
 
 impl Expr {
@@ -346,6 +348,7 @@ impl Expr {
             code: code.into(),
             safe: true,
             ser: true,
+            sure: true,
         }
     }
     fn unsafe_if(mut self, cond: bool) -> Self {
@@ -607,6 +610,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("[{}, {}]", a.code, b.code),
                         safe: a.safe && b.safe,
                         ser: a.ser && b.ser,
+                        sure: a.sure && b.sure,
                     }
                 }
                 2 => {
@@ -615,6 +619,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("({}).slice(1)", a.code),
                         safe: a.safe,
                         ser: a.ser,
+                        sure: a.sure && a.ser,
                     }
                 }
                 3 => {
@@ -627,6 +632,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("({}).filter(x => typeof x === 'string')", a.code),
                         safe: a.safe,
                         ser: true,
+                        sure: a.sure,
                     }
                 }
                 5 => {
@@ -635,6 +641,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("[...{}].reverse()", a.code),
                         safe: a.safe,
                         ser: a.ser,
+                        sure: a.sure,
                     }
                 }
                 6 => match env.param_where(tape, |z| matches!(z, Z::Map(..))) {
@@ -673,6 +680,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("new ZPair({}, {})", a.code, b.code),
                         safe: a.safe && b.safe,
                         ser: a.ser && b.ser,
+                        sure: a.sure && b.sure,
                     }
                 }
                 7 => {
@@ -684,6 +692,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("new Map([[{}, {}]])", k.code, v.code),
                         safe: k.safe && v.safe,
                         ser: v.ser,
+                        sure: k.sure && v.sure,
                     }
                 }
                 8 => {
@@ -692,6 +701,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("({{ Z1K1: 'Z10000', Z10000K1: {} }})", a.code),
                         safe: a.safe,
                         ser: a.ser,
+                        sure: a.sure,
                     }
                 }
                 9 => {
@@ -705,6 +715,7 @@ fn expr(tape: &mut Tape, env: &Env, ty: Ty, depth: u32) -> Expr {
                         code: format!("({{ a: {} }})", a.code),
                         safe: a.safe,
                         ser: false,
+                        sure: a.sure,
                     }
                 }
                 _ => match env.param_where(tape, |z| matches!(z, Z::Pair(..))) {
@@ -779,9 +790,10 @@ fn function(tape_bytes: &[u8], params: &[(String, Z)]) -> (String, Expect) {
                     Expect::Error("Z507", "Could not serialize output JS value".into())
                 }
                 (true, true, _) => Expect::Ok(value_types(ty)),
-                (true, false, _) => {
+                (true, false, _) if e.sure => {
                     Expect::Error("Z507", "Could not serialize output JS value".into())
                 }
+                (true, false, _) => Expect::Defined,
                 (false, ..) => Expect::Defined,
             };
             (format!("return {};", e.code), expect)
