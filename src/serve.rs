@@ -1,11 +1,10 @@
 //! Serves a stream of requests, one per line, answering each with one Z22 line in the same
 //! order — on one thread or several, each call in a fresh instance.
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, ensure, Context, Result};
 use kiln_runner::Runner;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::sync::mpsc;
 use std::sync::Mutex;
 
 /// One input line: its bytes, or its length when it was over the request limit.
@@ -65,10 +64,15 @@ fn answer(runner: &Runner, line: Line) -> String {
 
 /// Answers every line of `input` on `output`, in order, with `jobs` calls in flight at once.
 /// Returns how many lines were answered.
+///
+/// With several jobs there is no reader or writer thread to hand lines and answers to (each
+/// hand-off is a wake-up and a context switch, as costly as a small call): every worker takes
+/// the next line itself, and whichever worker completes the next answer in order writes it,
+/// with any later ones already waiting.
 pub fn jsonl(
     runner: &Runner,
     mut input: impl BufRead + Send,
-    output: &mut impl Write,
+    output: &mut (impl Write + Send),
     jobs: usize,
 ) -> Result<u64> {
     let cap = runner.limits().max_request_bytes;
@@ -83,51 +87,79 @@ pub fn jsonl(
         return Ok(count);
     }
 
-    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Line)>(jobs * 2);
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(u64, String)>();
-    std::thread::scope(|scope| -> Result<u64> {
-        for _ in 0..jobs {
-            let done_tx = done_tx.clone();
-            let work_rx = &work_rx;
-            scope.spawn(move || loop {
-                let next = work_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((index, line))) = next else { break };
-                if done_tx.send((index, answer(runner, line))).is_err() {
-                    break;
+    struct Input<R> {
+        reader: R,
+        next: u64,
+        done: bool,
+    }
+    struct Output<'w, W> {
+        writer: &'w mut W,
+        pending: BTreeMap<u64, String>,
+        next: u64,
+    }
+    let input = Mutex::new(Input {
+        reader: input,
+        next: 0,
+        done: false,
+    });
+    let output = Mutex::new(Output {
+        writer: output,
+        pending: BTreeMap::new(),
+        next: 0,
+    });
+    let worker = || -> Result<()> {
+        loop {
+            let (index, line) = {
+                let mut input = input.lock().map_err(|_| anyhow!("a worker panicked"))?;
+                if input.done {
+                    return Ok(());
                 }
-            });
-        }
-        drop(done_tx);
-        let reader = scope.spawn(move || -> Result<u64> {
-            let mut index = 0;
-            while let Some(line) = read_line(&mut input, cap)? {
-                if work_tx.send((index, line)).is_err() {
-                    break;
+                match read_line(&mut input.reader, cap) {
+                    Ok(Some(line)) => {
+                        input.next += 1;
+                        (input.next - 1, line)
+                    }
+                    Ok(None) => {
+                        input.done = true;
+                        return Ok(());
+                    }
+                    Err(e) => {
+                        input.done = true;
+                        return Err(e);
+                    }
                 }
-                index += 1;
+            };
+            let text = answer(runner, line);
+            let mut output = output.lock().map_err(|_| anyhow!("a worker panicked"))?;
+            output.pending.insert(index, text);
+            let mut wrote = false;
+            loop {
+                let next = output.next;
+                let Some(text) = output.pending.remove(&next) else {
+                    break;
+                };
+                output.writer.write_all(text.as_bytes())?;
+                output.next += 1;
+                wrote = true;
             }
-            Ok(index)
-        });
-        // Write answers in input order as they complete; flush when no further answer is
-        // ready, so a stream is written in batches and a waiting caller still gets its answer.
-        let mut pending = BTreeMap::new();
-        let mut next = 0u64;
-        while let Ok((index, text)) = done_rx.recv() {
-            pending.insert(index, text);
-            while let Ok((index, text)) = done_rx.try_recv() {
-                pending.insert(index, text);
+            if wrote {
+                output.writer.flush()?;
             }
-            while let Some(text) = pending.remove(&next) {
-                output.write_all(text.as_bytes())?;
-                next += 1;
-            }
-            output.flush()?;
         }
-        let read = reader
-            .join()
-            .map_err(|_| anyhow::anyhow!("the request reader panicked"))??;
-        anyhow::ensure!(next == read, "answered {next} of {read} requests");
-        Ok(next)
-    })
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..jobs).map(|_| scope.spawn(worker)).collect();
+        for handle in workers {
+            handle.join().map_err(|_| anyhow!("a worker panicked"))??;
+        }
+        Ok(())
+    })?;
+    let read = input.lock().map_err(|_| anyhow!("a worker panicked"))?.next;
+    let output = output.lock().map_err(|_| anyhow!("a worker panicked"))?;
+    ensure!(
+        output.next == read && output.pending.is_empty(),
+        "answered {} of {read} requests",
+        output.next
+    );
+    Ok(read)
 }

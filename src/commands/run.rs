@@ -72,11 +72,9 @@ pub fn run(args: Args) -> Result<()> {
     for note in runner.notes() {
         eprintln!("kiln: {note}");
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     if args.jsonl {
         let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
-        kiln::serve::jsonl(&runner, input, &mut out, jobs)?;
+        kiln::serve::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
         return Ok(());
     }
     let request = match &args.request {
@@ -92,6 +90,6 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     let outcome = runner.call(&request);
-    writeln!(out, "{}", outcome.answer)?;
+    writeln!(std::io::stdout().lock(), "{}", outcome.answer)?;
     Ok(())
 }
