@@ -553,14 +553,19 @@ fn throughput(snapshot: &Path, request: &[u8], calls: usize) -> Result<Throughpu
     let rate = |jobs: usize| -> Result<f64> {
         let mut sink = std::io::sink();
         // Warm the slots first.
-        crate::serve::jsonl(&runner, &input[..one_line * calls.min(10)], &mut sink, jobs)?;
+        crate::serve::jsonl(&runner, &input[..one_line * calls.min(50)], &mut sink, jobs)?;
         let started = Instant::now();
         let answered = crate::serve::jsonl(&runner, &input[..], &mut sink, jobs)?;
         ensure!(answered as usize == calls, "answered {answered} of {calls}");
         Ok(calls as f64 / started.elapsed().as_secs_f64())
     };
-    let jobs1 = rate(1)?;
-    let jobs2 = rate(2)?;
+    // Interleaved rounds, best of each: a burst of other work on the machine lowers one
+    // round, not the figure.
+    let (mut jobs1, mut jobs2) = (0f64, 0f64);
+    for _ in 0..3 {
+        jobs1 = jobs1.max(rate(1)?);
+        jobs2 = jobs2.max(rate(2)?);
+    }
     let round = |x: f64| x.round();
     Ok(ThroughputReport {
         calls,

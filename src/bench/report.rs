@@ -166,7 +166,8 @@ pub fn svg(report: &BenchReport, path: &Path) -> Result<()> {
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(calls)
+        // Ticks every half unit, so each call's name sits under the middle of its bars.
+        .x_labels(2 * calls + 1)
         .x_label_formatter(&|x| {
             let index = x.floor() as usize;
             report
@@ -176,6 +177,7 @@ pub fn svg(report: &BenchReport, path: &Path) -> Result<()> {
                 .map(|c| c.name.clone())
                 .unwrap_or_default()
         })
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .y_desc("µs per call (median)")
         .draw()?;
     let width = 0.8 / paths.len() as f64;
