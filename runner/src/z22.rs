@@ -273,7 +273,7 @@ pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> Stri
     text
 }
 
-/// JSON text with every `\\uXXXX` escape of a lone surrogate (valid JSON, but no Rust string
+/// JSON text with every `\\u` escape of a lone surrogate (valid JSON, but no Rust string
 /// can hold it) replaced by `\\ufffd`; escaped pairs and everything else stay as they are.
 pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
     fn escape_at(bytes: &[u8], at: usize) -> Option<u16> {
