@@ -7,31 +7,6 @@ mod common;
 use common::*;
 use kiln_compiler::ArtifactKind;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn fixtures(folder: &str) -> Vec<(String, PathBuf, Value)> {
-    let dir = root().join(folder);
-    let mut list = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".request.json"))
-        else {
-            continue;
-        };
-        let expected_path = dir.join(format!("{name}.expected.json"));
-        let expected: Value = serde_json::from_slice(
-            &std::fs::read(&expected_path)
-                .unwrap_or_else(|_| panic!("{name} has no expected file")),
-        )
-        .unwrap();
-        list.push((name.to_string(), path, expected));
-    }
-    list.sort_by(|a, b| a.0.cmp(&b.0));
-    list
-}
 
 #[test]
 fn own_fixtures_pass_on_every_artifact_and_agree() {
@@ -56,7 +31,7 @@ const HOSTILE_LIMITS: &[&str] = &[
 ];
 
 fn check_folder(folder: &str, at_least: usize, limits: &[&str]) {
-    let fixtures = fixtures(folder);
+    let fixtures = corpus(folder);
     assert!(
         fixtures.len() >= at_least,
         "only {} cases in {folder}",
@@ -88,16 +63,7 @@ fn check_folder(folder: &str, at_least: usize, limits: &[&str]) {
         let add_line = serde_json::to_vec(&parse(&std::fs::read_to_string(&add).unwrap())).unwrap();
         let mut lines = Vec::new();
         for (_, request, _) in &fixtures {
-            // A one-line file goes as it is (malformed requests stay malformed); a JSON file
-            // spread over lines is compacted onto one.
-            let bytes = std::fs::read(request).unwrap();
-            let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-            if body.contains(&b'\n') {
-                let value: Value = parse(std::str::from_utf8(body).unwrap());
-                lines.push(serde_json::to_vec(&value).unwrap());
-            } else {
-                lines.push(body.to_vec());
-            }
+            lines.push(request_line(&std::fs::read(request).unwrap()));
             lines.push(add_line.clone());
         }
         let args: Vec<&str> = limits.iter().copied().chain(["--deterministic"]).collect();

@@ -116,38 +116,17 @@ fn normal(i: usize, rng: &mut Rng) -> (Vec<u8>, Value) {
 /// The hostile corpus as it is now: (name, request line, heavy). A case is heavy when it is
 /// expected to run into the time limit (or the fuel budget, which the soak does not set).
 fn hostile_cases() -> Vec<(String, Vec<u8>, bool)> {
-    let dir = root().join("tests/hostile");
-    let mut cases = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("tests/hostile exists") {
-        let path = entry.unwrap().path();
-        let Some(name) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".request.json"))
-        else {
-            continue;
-        };
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue; // being written right now
-        };
-        let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
-        // One line, as tests/hostile/README.md asks: a JSON file spread over lines is joined
-        // (a raw newline cannot be inside a JSON string, so this changes no value).
-        let line: Vec<u8> = body
-            .iter()
-            .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
-            .collect();
-        let expected = std::fs::read(dir.join(format!("{name}.expected.json")))
-            .ok()
-            .and_then(|e| serde_json::from_slice::<Value>(&e).ok());
-        let heavy = match &expected {
-            Some(e) => matches!(e.get("type").and_then(Value::as_str), Some("Z570" | "Z574")),
-            None => true, // unknown: treat as expensive
-        };
-        cases.push((name.to_string(), line, heavy));
-    }
-    cases.sort_by(|a, b| a.0.cmp(&b.0));
-    cases
+    corpus("tests/hostile")
+        .into_iter()
+        .map(|(name, request, expected)| {
+            let line = request_line(&std::fs::read(&request).unwrap());
+            let heavy = matches!(
+                expected.get("type").and_then(Value::as_str),
+                Some("Z570" | "Z574")
+            );
+            (name, line, heavy)
+        })
+        .collect()
 }
 
 /// VmRSS of a process, in bytes.

@@ -168,3 +168,40 @@ pub fn parse_lenient(text: &str) -> Result<Value, String> {
     deserializer.disable_recursion_limit();
     serde::Deserialize::deserialize(&mut deserializer).map_err(|e| e.to_string())
 }
+
+/// The cases of a request/expected folder (`executor-js/fixtures`, `tests/hostile`): for each
+/// `NAME.request.json`, its name, its path and the parsed `NAME.expected.json`, by name.
+pub fn corpus(folder: &str) -> Vec<(String, PathBuf, Value)> {
+    let dir = root().join(folder);
+    let mut list = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{folder}: {e}")) {
+        let path = entry.unwrap().path();
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".request.json"))
+        else {
+            continue;
+        };
+        let expected_path = dir.join(format!("{name}.expected.json"));
+        let expected: Value = serde_json::from_slice(
+            &std::fs::read(&expected_path)
+                .unwrap_or_else(|_| panic!("{name} has no expected file")),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+        list.push((name.to_string(), path, expected));
+    }
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    list
+}
+
+/// A request file as one `--jsonl` line: the trailing newline dropped, and any other line
+/// break turned into a space. A raw line break cannot be inside a JSON string, so no value
+/// changes; a malformed request stays exactly as malformed (the corpus keeps those on one
+/// line).
+pub fn request_line(bytes: &[u8]) -> Vec<u8> {
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    body.iter()
+        .map(|b| if *b == b'\n' || *b == b'\r' { b' ' } else { *b })
+        .collect()
+}
