@@ -126,6 +126,9 @@ pub struct CallReport {
 /// memory size, in the same engine.
 #[derive(Clone, Debug, Serialize)]
 pub struct InstantiationReport {
+    /// The add call on the snapshot, back to back in one runner (no other artifact
+    /// interleaved): the steady state of a serving process.
+    pub snapshot_call_median_us: f64,
     pub memory_pages: u64,
     pub snapshot_median_us: f64,
     pub empty_module_median_us: f64,
@@ -502,9 +505,13 @@ fn instantiation(snapshot: &Path, samples: usize) -> Result<InstantiationReport>
 
     let request = default_calls()[0].request;
     let mut snapshot_samples = Vec::with_capacity(samples);
+    let mut call_samples = Vec::with_capacity(samples);
     let mut empty_samples = Vec::with_capacity(samples);
     for _ in 0..samples + 5 {
-        snapshot_samples.push(runner.call(request).metrics.instantiate);
+        let started = Instant::now();
+        let outcome = runner.call(request);
+        call_samples.push(started.elapsed());
+        snapshot_samples.push(outcome.metrics.instantiate);
         let started = Instant::now();
         let mut store = wasmtime::Store::new(&engine, ());
         store.set_fuel(u64::MAX)?;
@@ -516,6 +523,7 @@ fn instantiation(snapshot: &Path, samples: usize) -> Result<InstantiationReport>
     let snapshot_us = Stats::of(&snapshot_samples[5..]).median_us;
     let empty_us = Stats::of(&empty_samples[5..]).median_us;
     Ok(InstantiationReport {
+        snapshot_call_median_us: Stats::of(&call_samples[5..]).median_us,
         memory_pages: pages,
         snapshot_median_us: snapshot_us,
         empty_module_median_us: empty_us,
