@@ -54,7 +54,9 @@ const JSONObject = JSON;
 export const jsonParse = JSONObject.parse;
 export const jsonStringify = JSONObject.stringify;
 
-export const FunctionCtor = Function;
+// The global eval, called plainly (an indirect eval): it evaluates a script in
+// global scope, where none of the executor's bindings are visible.
+export const globalEval = G.eval;
 export const StringCtor = String;
 export const BigIntCtor = BigInt;
 export const MapCtor = Map;

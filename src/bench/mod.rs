@@ -1,6 +1,7 @@
 //! Measures the artifacts against each other on a fixed set of calls, interleaved
 //! (A B C A B C …) so machine drift hits every path alike: in-process latency percentiles with
-//! the instantiation/execution split, whole-process latency, fuel (deterministic), the
+//! the instantiation/execution split (steady state, and cold: the first call after another
+//! artifact ran), whole-process latency, fuel (deterministic), the
 //! instantiation floor of an empty module, `--jobs` throughput, and a Node process per call
 //! when `node` is present. [`report`] turns the result into Markdown, JSON and an SVG chart.
 
@@ -107,6 +108,10 @@ pub struct PathReport {
     pub instantiate: Option<Stats>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execute: Option<Stats>,
+    /// In-process latency of the first call of each block, right after another artifact ran
+    /// (caches, TLB and branch predictors hold the other artifact's state); wasm paths only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold: Option<Stats>,
     /// Whole-process latency: one `kiln run` per call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<Stats>,
@@ -223,6 +228,49 @@ fn bench_limits() -> Limits {
     }
 }
 
+/// Calls per path in one block of the in-process measurement: the first is the cold call, the
+/// others the steady state.
+pub const BLOCK: usize = 5;
+
+/// In-process timings of one path on one call.
+#[derive(Default)]
+struct Samples {
+    total: Vec<Duration>,
+    instantiate: Vec<Duration>,
+    execute: Vec<Duration>,
+    cold: Vec<Duration>,
+}
+
+/// Runs `request` on every runner in blocks of [`BLOCK`] calls, rotating which path goes first
+/// every round (A×5 B×5 C×5, B×5 C×5 A×5, …), until each path has `iterations` steady-state
+/// samples. Interleaving single calls instead (A B C A B C) would measure every call right after
+/// another artifact ran: a serving process runs one artifact, so that is reported apart, as the
+/// cold figure, from the first call of each block.
+fn block_samples(runners: &[(String, Runner)], request: &[u8], iterations: usize) -> Vec<Samples> {
+    let mut samples: Vec<Samples> = runners.iter().map(|_| Samples::default()).collect();
+    let rounds = iterations.div_ceil(BLOCK - 1);
+    for round in 0..rounds {
+        for offset in 0..runners.len() {
+            let index = (round + offset) % runners.len();
+            let runner = &runners[index].1;
+            let path = &mut samples[index];
+            for position in 0..BLOCK {
+                let started = Instant::now();
+                let outcome = runner.call(request);
+                let elapsed = started.elapsed();
+                if position == 0 {
+                    path.cold.push(elapsed);
+                } else if path.total.len() < iterations {
+                    path.total.push(elapsed);
+                    path.instantiate.push(outcome.metrics.instantiate);
+                    path.execute.push(outcome.metrics.execute);
+                }
+            }
+        }
+    }
+    samples
+}
+
 /// In-process latency, interleaved; every path must give the same Z22K1 for a call.
 pub fn in_process(
     paths: &[BenchPath],
@@ -268,29 +316,19 @@ pub fn in_process(
             }
             fuel.insert(name.clone(), outcome.metrics.fuel);
         }
-        let mut totals: Vec<Vec<Duration>> = vec![Vec::with_capacity(iterations); runners.len()];
-        let mut instantiations = totals.clone();
-        let mut executions = totals.clone();
-        for _ in 0..iterations {
-            for (index, (_, runner)) in runners.iter().enumerate() {
-                let started = Instant::now();
-                let outcome = runner.call(call.request);
-                totals[index].push(started.elapsed());
-                instantiations[index].push(outcome.metrics.instantiate);
-                executions[index].push(outcome.metrics.execute);
-            }
-        }
+        let samples = block_samples(&runners, call.request, iterations);
         let mut paths_report = BTreeMap::new();
-        for (index, (name, _)) in runners.iter().enumerate() {
+        for ((name, _), samples) in runners.iter().zip(samples) {
             paths_report.insert(
                 name.clone(),
                 PathReport {
-                    latency: Stats::of(&totals[index]),
+                    latency: Stats::of(&samples.total),
                     fuel: Some(fuel[name]),
-                    instantiate: Some(Stats::of(&instantiations[index])),
-                    execute: Some(Stats::of(&executions[index])),
+                    instantiate: Some(Stats::of(&samples.instantiate)),
+                    execute: Some(Stats::of(&samples.execute)),
+                    cold: Some(Stats::of(&samples.cold)),
                     process: None,
-                    samples: iterations,
+                    samples: samples.total.len(),
                 },
             );
         }
@@ -398,6 +436,7 @@ fn node_process(
                 fuel: None,
                 instantiate: None,
                 execute: None,
+                cold: None,
                 process: Some(Stats::of(&samples)),
                 samples: rounds,
             },
@@ -425,6 +464,12 @@ fn ratios(report: &CallReport) -> BTreeMap<String, f64> {
                 format!("{other}/snapshot"),
                 ratio(path.latency.median_us, snapshot.latency.median_us),
             );
+            if let (Some(a), Some(b)) = (path.cold, snapshot.cold) {
+                out.insert(
+                    format!("{other}/snapshot (cold)"),
+                    ratio(a.median_us, b.median_us),
+                );
+            }
             if let (Some(a), Some(b)) = (path.process, snapshot.process) {
                 out.insert(
                     format!("{other}/snapshot (process)"),

@@ -36,9 +36,13 @@ fn ratio_cell(call: &CallReport, key: &str) -> String {
 /// The Markdown report.
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
-    out.push_str(
-        "In-process: a fresh instance per call, interleaved across paths. Latency is the median \
-         (p90 / p99), in µs.\n\n",
+    let _ = write!(
+        out,
+        "In-process: a fresh instance per call, interleaved across paths in blocks of {} calls \
+         (A×{b} B×{b} C×{b}, then B C A, …). Steady state: the calls of each block after its \
+         first. Latency is the median (p90 / p99), in µs.\n\n",
+        super::BLOCK,
+        b = super::BLOCK
     );
     out.push_str("| call | snapshot | bytecode | plain | plain/snapshot | bytecode/snapshot |\n|---|---|---|---|---|---|\n");
     for call in &report.calls {
@@ -62,6 +66,29 @@ pub fn markdown(report: &BenchReport) -> String {
             latency("plain"),
             ratio("plain/snapshot"),
             ratio("bytecode/snapshot"),
+        );
+    }
+    out.push_str(
+        "\nCold: the first call of each block, right after another artifact's block ran \
+         (its code and data are out of the caches). Median (p90 / p99), in µs.\n\n",
+    );
+    out.push_str("| call | snapshot | bytecode | plain | plain/snapshot | bytecode/snapshot |\n|---|---|---|---|---|---|\n");
+    for call in &report.calls {
+        let cold = |path: &str| {
+            cell(call, path, |p| {
+                p.cold
+                    .map(|s| format!("{:.0} ({:.0} / {:.0})", s.median_us, s.p90_us, s.p99_us))
+            })
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            call.name,
+            cold("snapshot"),
+            cold("bytecode"),
+            cold("plain"),
+            ratio_cell(call, "plain/snapshot (cold)"),
+            ratio_cell(call, "bytecode/snapshot (cold)"),
         );
     }
     out.push_str(
