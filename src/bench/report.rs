@@ -177,7 +177,8 @@ pub fn svg(report: &BenchReport, path: &Path) -> Result<()> {
         .flat_map(|c| c.paths.values().map(|p| p.latency.median_us))
         .filter(|v| *v > 0.0)
         .collect();
-    let max = values.iter().cloned().fold(1.0, f64::max) * 3.0;
+    // A decade of headroom above the tallest bar keeps the legend (upper left) off the bars.
+    let max = values.iter().cloned().fold(1.0, f64::max) * 15.0;
     let min = values.iter().cloned().fold(f64::MAX, f64::min).max(1.0) / 3.0;
     let calls = report.calls.len().max(1);
 
