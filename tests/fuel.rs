@@ -11,7 +11,7 @@ use kiln_runner::engine::Allocation;
 use kiln_runner::{Limits, Runner};
 
 /// Fuel of the add call (`benches/calls/add.json`) on the snapshot artifact, as recorded.
-const ADD_FUEL_SNAPSHOT: u64 = 275_745;
+const ADD_FUEL_SNAPSHOT: u64 = 251_263;
 
 /// How far a measurement may drift from the recorded value.
 const TOLERANCE: f64 = 0.03;

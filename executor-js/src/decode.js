@@ -23,6 +23,7 @@
 import {
   ArrayPrototype,
   BigIntCtor,
+  hasOwn,
   isArray,
   MapCtor,
   mapSet,
@@ -205,8 +206,14 @@ export function decode(value, depth) {
     throw invalid('Could not decode an argument: expected a ZObject, got ' + (value === null ? 'null' : typeof value) + '.');
   }
   if (isArray(value)) return decodeList(value, depth);
-  const type = own(value, 'Z1K1');
+  // (own() inlined: a property named in the code is read without interning a key.)
+  const type = hasOwn(value, 'Z1K1') ? value.Z1K1 : undefined;
   if (type === undefined) throw invalid('Could not decode an argument: a ZObject has no Z1K1.');
+  // The most common argument first: a Z6 string in normal form.
+  if (type === 'Z6' && hasOwn(value, 'Z6K1')) {
+    const text = value.Z6K1;
+    if (typeof text === 'string') return text;
+  }
   // typeInfo without its record for the common case of a type given as a ZID string.
   let id;
   let fn;

@@ -60,17 +60,23 @@ const RUN = 16;
 
 /**
  * Own string keys of `object` (minus `skip`) in numeric key order, as a list
- * (null prototype; shared and frozen when empty).
+ * only the executor holds (shared and frozen when empty).
  */
 function sortedArguments(object, skip) {
   const keys = ownKeys(object);
   const n = keys.length;
   if (n === 0) return EMPTY_LIST;
-  const out = newList();
-  for (let i = 0; i < n; i++) {
-    const key = keys[i];
-    if (typeof key !== 'string' || (skip !== undefined && skip[key] === true)) continue;
-    push(out, key);
+  let out = keys;
+  // `object` comes from the captured JSON.parse, so its keys are all strings, and the fresh
+  // list ownKeys made is the executor's own: sorting only rewrites indices it already has.
+  // Only keys to skip need a copy.
+  if (skip !== undefined) {
+    out = newList();
+    for (let i = 0; i < n; i++) {
+      const key = keys[i];
+      if (typeof key !== 'string' || skip[key] === true) continue;
+      push(out, key);
+    }
   }
   if (out.length < 2) return out;
   if (out.length === 2) {
