@@ -1,9 +1,9 @@
-//! Measures the artifacts against each other on a fixed set of calls, interleaved
-//! (A B C A B C …) so machine drift hits every path alike: in-process latency percentiles with
-//! the instantiation/execution split (steady state, and cold: the first call after another
-//! artifact ran), whole-process latency, fuel (deterministic), the
-//! instantiation floor of an empty module, `--jobs` throughput, and a Node process per call
-//! when `node` is present. [`report`] turns the result into Markdown, JSON and an SVG chart.
+//! Measures the artifacts against each other on a fixed set of calls, interleaved (in blocks:
+//! A×5 B×5 C×5, B×5 C×5 A×5, …) so machine drift hits every path alike: in-process latency
+//! percentiles with the instantiation/execution split (steady state, and cold: the first call
+//! after another artifact ran), whole-process latency, fuel (deterministic), the instantiation
+//! floor of an empty module, `--jobs` throughput, and a Node process per call when `node` is
+//! present. [`report`] turns the result into Markdown, JSON and an SVG chart.
 
 pub mod report;
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Measure latency, fuel, instantiation and throughput of snapshot vs bytecode vs plain.
 #[derive(clap::Args)]
 pub struct Args {
-    /// In-process calls per path and request (interleaved across paths).
+    /// In-process steady-state calls per path and request (interleaved across paths in blocks).
     #[arg(long, default_value_t = 200)]
     calls: usize,
     /// Whole-process calls per path and request (one `kiln run` each).
