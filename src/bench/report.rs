@@ -33,6 +33,34 @@ fn ratio_cell(call: &CallReport, key: &str) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// One row per call: median (p90 / p99) of the in-process figure `pick` chooses for each wasm
+/// path, and the ratios `plain/snapshot{suffix}` and `bytecode/snapshot{suffix}`.
+fn in_process_table(
+    out: &mut String,
+    report: &BenchReport,
+    pick: impl Fn(&super::PathReport) -> Option<super::Stats>,
+    suffix: &str,
+) {
+    out.push_str("| call | snapshot | bytecode | plain | plain/snapshot | bytecode/snapshot |\n|---|---|---|---|---|---|\n");
+    for call in &report.calls {
+        let stats = |path: &str| {
+            cell(call, path, |p| {
+                pick(p).map(|s| format!("{:.0} ({:.0} / {:.0})", s.median_us, s.p90_us, s.p99_us))
+            })
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            call.name,
+            stats("snapshot"),
+            stats("bytecode"),
+            stats("plain"),
+            ratio_cell(call, &format!("plain/snapshot{suffix}")),
+            ratio_cell(call, &format!("bytecode/snapshot{suffix}")),
+        );
+    }
+}
+
 /// The Markdown report.
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
@@ -44,53 +72,12 @@ pub fn markdown(report: &BenchReport) -> String {
         super::BLOCK,
         b = super::BLOCK
     );
-    out.push_str("| call | snapshot | bytecode | plain | plain/snapshot | bytecode/snapshot |\n|---|---|---|---|---|---|\n");
-    for call in &report.calls {
-        let latency = |path: &str| {
-            cell(call, path, |p| {
-                p.fuel.map(|_| {
-                    format!(
-                        "{:.0} ({:.0} / {:.0})",
-                        p.latency.median_us, p.latency.p90_us, p.latency.p99_us
-                    )
-                })
-            })
-        };
-        let ratio = |key: &str| ratio_cell(call, key);
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            call.name,
-            latency("snapshot"),
-            latency("bytecode"),
-            latency("plain"),
-            ratio("plain/snapshot"),
-            ratio("bytecode/snapshot"),
-        );
-    }
+    in_process_table(&mut out, report, |p| p.fuel.map(|_| p.latency), "");
     out.push_str(
         "\nCold: the first call of each block, right after another artifact's block ran \
          (its code and data are out of the caches). Median (p90 / p99), in µs.\n\n",
     );
-    out.push_str("| call | snapshot | bytecode | plain | plain/snapshot | bytecode/snapshot |\n|---|---|---|---|---|---|\n");
-    for call in &report.calls {
-        let cold = |path: &str| {
-            cell(call, path, |p| {
-                p.cold
-                    .map(|s| format!("{:.0} ({:.0} / {:.0})", s.median_us, s.p90_us, s.p99_us))
-            })
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            call.name,
-            cold("snapshot"),
-            cold("bytecode"),
-            cold("plain"),
-            ratio_cell(call, "plain/snapshot (cold)"),
-            ratio_cell(call, "bytecode/snapshot (cold)"),
-        );
-    }
+    in_process_table(&mut out, report, |p| p.cold, " (cold)");
     out.push_str(
         "\nWhere the time goes (in-process medians, µs), and fuel per call (wasmtime \
          instruction units; deterministic):\n\n",
