@@ -144,7 +144,7 @@ export const POISONS = {
 };
 
 // The community function poisons the realm and then returns a value (or throws).
-const BODIES = [
+export const BODIES = [
   `return ${VALUE};`,
   'return arguments[0];',
   'throw new Error("after poisoning");',

@@ -4,6 +4,11 @@
 // runs a battery of requests; the answers must be byte-identical to those of a
 // clean realm. A second round poisons inside the call itself, right before the
 // community function returns its value.
+//
+// One named test per poison and request (`poisoned before the call > <poison> >
+// request 3: function f(m) …`), so a failure names its request and does not hide the
+// others, and `--test-name-pattern` runs one. The child runs once per poison
+// and mode, when the first test that needs its answers asks for them.
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleCode, loadExecutor, repoRoot } from '../test-support/harness.js';
-import { POISONS, REQUESTS, insideRequests } from '../test-support/poisons.js';
+import { BODIES, POISONS, REQUESTS, insideRequests } from '../test-support/poisons.js';
 
 const childScript = path.join(repoRoot, 'executor-js', 'test-support', 'poison-child.js');
 let bundleFile;
@@ -28,31 +33,65 @@ function runChild(poisonName, mode) {
   return JSON.parse(result.stdout);
 }
 
+/** `fn()` run once, on first use; a failure is thrown again to every later caller. */
+function once(fn) {
+  let promise;
+  return () => {
+    promise ??= Promise.resolve().then(fn);
+    return promise;
+  };
+}
+
+const clean = once(() => loadExecutor());
+
+/** A short test name: the position and the code (or the raw text) of a request. */
+function requestName(index, text) {
+  let summary = text;
+  try {
+    const request = JSON.parse(text);
+    if (typeof request.codeString === 'string') summary = request.codeString;
+  } catch {
+    // not JSON: the raw text
+  }
+  summary = summary.replace(/\s+/g, ' ');
+  if (summary.length > 60) summary = `${summary.slice(0, 57)}...`;
+  return `request ${index + 1}: ${summary}`;
+}
+
 describe('poisoned before the call', () => {
   for (const name of Object.keys(POISONS)) {
-    test(name, async () => {
-      const clean = await loadExecutor();
-      const expected = [];
-      for (const request of REQUESTS) expected.push(await clean.text(request));
-      const actual = runChild(name, 'before');
-      assert.equal(actual.length, REQUESTS.length);
-      for (let i = 0; i < REQUESTS.length; i++) {
-        assert.equal(actual[i], expected[i], `request ${REQUESTS[i].slice(0, 200)}`);
-      }
+    describe(name, () => {
+      const answers = once(() => {
+        const actual = runChild(name, 'before');
+        assert.equal(actual.length, REQUESTS.length);
+        return actual;
+      });
+      REQUESTS.forEach((request, i) => {
+        test(requestName(i, request), async () => {
+          const expected = await (await clean()).text(request);
+          const actual = await answers();
+          assert.equal(actual[i], expected, `request ${request.slice(0, 200)}`);
+        });
+      });
     });
   }
 });
 
 describe('poisoned inside the call, before returning', () => {
   for (const [name, poison] of Object.entries(POISONS)) {
-    test(name, async () => {
-      const clean = await loadExecutor();
+    describe(name, () => {
       const pairs = insideRequests(poison);
-      const actual = runChild(name, 'inside');
-      assert.equal(actual.length, pairs.length);
-      for (let i = 0; i < pairs.length; i++) {
-        assert.equal(actual[i], await clean.text(pairs[i][0]), `body ${i}`);
-      }
+      const answers = once(() => {
+        const actual = runChild(name, 'inside');
+        assert.equal(actual.length, pairs.length);
+        return actual;
+      });
+      pairs.forEach(([cleanRequest], i) => {
+        test(`body ${i + 1}: ${BODIES[i]}`, async () => {
+          const actual = await answers();
+          assert.equal(actual[i], await (await clean()).text(cleanRequest), `body ${i}`);
+        });
+      });
     });
   }
 });

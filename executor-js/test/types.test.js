@@ -196,24 +196,30 @@ describe('encode (JS -> ZObject, normal form)', () => {
     assert.match(error.message, /^Could not serialize/);
     if (pattern) assert.match(error.message, pattern);
   };
-  test('unserializable values give a clean Z507', () => {
-    unserializable(undefined, /undefined/);
-    unserializable(3, /number 3/);
-    unserializable(NaN, /number NaN/);
-    unserializable(() => 1, /function/);
-    unserializable(Symbol('s'), /symbol/);
-    unserializable({ a: 1 }, /without a Z1K1/);
-    unserializable(new (class A {})(), /instance of A/);
-    unserializable(Object.create(null), /null prototype/);
-    unserializable(new Set(), /instance of Set/);
-    unserializable([1], /number 1/);
-    // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
-    unserializable([, 'a'], /hole/);
-    unserializable({ Z1K1: 'Z10000', foo: 'x' }, /not a ZObject key/);
-    unserializable({ Z1K1: 'nope' }, /not a ZID/);
-    unserializable({ Z1K1: 3 }, /neither a ZID/);
-    unserializable({ Z1K1: 'Z6', Z6K1: 3 }, /not a string/);
-    unserializable(new ZPair('a'), /undefined/);
+  describe('unserializable values give a clean Z507', () => {
+    // [name, a function making the value, the message pattern]
+    const cases = [
+      ['undefined', () => undefined, /undefined/],
+      ['a number', () => 3, /number 3/],
+      ['NaN', () => NaN, /number NaN/],
+      ['a function', () => () => 1, /function/],
+      ['a symbol', () => Symbol('s'), /symbol/],
+      ['an object without Z1K1', () => ({ a: 1 }), /without a Z1K1/],
+      ['a class instance', () => new (class A {})(), /instance of A/],
+      ['a null-prototype object', () => Object.create(null), /null prototype/],
+      ['a Set', () => new Set(), /instance of Set/],
+      ['a list of numbers', () => [1], /number 1/],
+      // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
+      ['a list with a hole', () => [, 'a'], /hole/],
+      ['a key that is not a ZObject key', () => ({ Z1K1: 'Z10000', foo: 'x' }), /not a ZObject key/],
+      ['a Z1K1 that is not a ZID', () => ({ Z1K1: 'nope' }), /not a ZID/],
+      ['a Z1K1 that is a number', () => ({ Z1K1: 3 }), /neither a ZID/],
+      ['a Z6 whose Z6K1 is not a string', () => ({ Z1K1: 'Z6', Z6K1: 3 }), /not a string/],
+      ['a ZPair without K2', () => new ZPair('a'), /undefined/],
+    ];
+    for (const [name, make, pattern] of cases) {
+      test(name, () => unserializable(make(), pattern));
+    }
   });
   test('cycles and depth', () => {
     const cyclic = ['a'];
@@ -263,10 +269,12 @@ describe('JSON text', () => {
 });
 
 describe('identifiers and key order', () => {
-  test('isIdentifier', () => {
-    for (const ok of ['Z1000', 'f', '_x', '$', 'a1']) assert.ok(isIdentifier(ok), ok);
+  describe('isIdentifier', () => {
+    for (const ok of ['Z1000', 'f', '_x', '$', 'a1']) {
+      test(`accepts ${JSON.stringify(ok)}`, () => assert.ok(isIdentifier(ok), ok));
+    }
     for (const bad of ['', '1a', 'a-b', 'a b', 'a;b', 'class', 'return', 'eval', 'arguments', 'x\n', 'é', 'Z1000K1)']) {
-      assert.ok(!isIdentifier(bad), bad);
+      test(`rejects ${JSON.stringify(bad)}`, () => assert.ok(!isIdentifier(bad), bad));
     }
   });
   test('keyIndex', () => {
