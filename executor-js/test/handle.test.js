@@ -76,16 +76,34 @@ describe('invalid requests (Z561)', () => {
     assert.equal(errorOf(answer).type, 'Z561');
     assert.equal(errorOf(JSON.parse(executor.raw(undefined))).type, 'Z561');
   });
-  test('missing or wrongly typed keys', async () => {
-    await expectError({ functionName: 'f' }, 'Z561', /did not provide codeString/);
-    await expectError({ codeString: null, functionName: 'f' }, 'Z561', /did not provide codeString/);
-    await expectError({ codeString: 'function f(){}' }, 'Z561', /did not provide functionName/);
-    await expectError({ codeString: 5, functionName: 'f' }, 'Z561', /codeString must be a string/);
-    await expectError({ codeString: 'function f(){}', functionName: 5 }, 'Z561', /identifier/);
-    await expectError({ codeString: 'function f(){}', functionName: 'f', functionArguments: [] }, 'Z561', /functionArguments/);
-    await expectError({ codeString: 'function f(){}', functionName: 'f', functionArguments: 'x' }, 'Z561', /functionArguments/);
-    await expectError(call('function f(a){ return a; }', { fK1: 5 }), 'Z561', /Argument fK1/);
-    await expectError(call('function f(a){ return a; }', { fK1: null }), 'Z561', /Argument fK1/);
+  describe('missing or wrongly typed keys', () => {
+    test('no codeString', async () => {
+      await expectError({ functionName: 'f' }, 'Z561', /did not provide codeString/);
+    });
+    test('codeString null', async () => {
+      await expectError({ codeString: null, functionName: 'f' }, 'Z561', /did not provide codeString/);
+    });
+    test('no functionName', async () => {
+      await expectError({ codeString: 'function f(){}' }, 'Z561', /did not provide functionName/);
+    });
+    test('codeString a number', async () => {
+      await expectError({ codeString: 5, functionName: 'f' }, 'Z561', /codeString must be a string/);
+    });
+    test('functionName a number', async () => {
+      await expectError({ codeString: 'function f(){}', functionName: 5 }, 'Z561', /identifier/);
+    });
+    test('functionArguments a list', async () => {
+      await expectError({ codeString: 'function f(){}', functionName: 'f', functionArguments: [] }, 'Z561', /functionArguments/);
+    });
+    test('functionArguments a string', async () => {
+      await expectError({ codeString: 'function f(){}', functionName: 'f', functionArguments: 'x' }, 'Z561', /functionArguments/);
+    });
+    test('an argument that is a number', async () => {
+      await expectError(call('function f(a){ return a; }', { fK1: 5 }), 'Z561', /Argument fK1/);
+    });
+    test('an argument that is null', async () => {
+      await expectError(call('function f(a){ return a; }', { fK1: null }), 'Z561', /Argument fK1/);
+    });
   });
   describe('functionName must be an identifier and is never spliced unchecked', () => {
     for (const name of ['f;globalThis.pwned=1', 'f()', 'a b', '', 'class', 'f\nx', 'f/*']) {
@@ -112,16 +130,34 @@ describe('evaluation errors (Z507)', () => {
   test('top-level code that throws', async () => {
     await expectError(call('throw new TypeError("at load");'), 'Z507', /TypeError: at load/);
   });
-  test('thrown non-Errors give clean messages', async () => {
-    await expectError(call('function f() { throw "just text"; }'), 'Z507', /^just text$/);
-    await expectError(call('function f() { throw 42; }'), 'Z507', /^Uncaught number: 42$/);
-    await expectError(call('function f() { throw undefined; }'), 'Z507', /^Uncaught undefined: undefined$/);
-    await expectError(call('function f() { throw null; }'), 'Z507', /Uncaught/);
-    await expectError(call('function f() { throw 5n; }'), 'Z507', /^Uncaught bigint: 5n$/);
-    await expectError(call('function f() { throw Symbol("sym"); }'), 'Z507', /^Uncaught Symbol\(sym\)$/);
-    await expectError(call('function f() { throw {}; }'), 'Z507', /without a message/);
-    await expectError(call('function f() { throw { message: "data message" }; }'), 'Z507', /^data message$/);
-    await expectError(call('function f() { throw function named() {}; }'), 'Z507', /named/);
+  describe('thrown non-Errors give clean messages', () => {
+    test('a string', async () => {
+      await expectError(call('function f() { throw "just text"; }'), 'Z507', /^just text$/);
+    });
+    test('a number', async () => {
+      await expectError(call('function f() { throw 42; }'), 'Z507', /^Uncaught number: 42$/);
+    });
+    test('undefined', async () => {
+      await expectError(call('function f() { throw undefined; }'), 'Z507', /^Uncaught undefined: undefined$/);
+    });
+    test('null', async () => {
+      await expectError(call('function f() { throw null; }'), 'Z507', /Uncaught/);
+    });
+    test('a BigInt', async () => {
+      await expectError(call('function f() { throw 5n; }'), 'Z507', /^Uncaught bigint: 5n$/);
+    });
+    test('a symbol', async () => {
+      await expectError(call('function f() { throw Symbol("sym"); }'), 'Z507', /^Uncaught Symbol\(sym\)$/);
+    });
+    test('an object without a message', async () => {
+      await expectError(call('function f() { throw {}; }'), 'Z507', /without a message/);
+    });
+    test('an object with a data message', async () => {
+      await expectError(call('function f() { throw { message: "data message" }; }'), 'Z507', /^data message$/);
+    });
+    test('a function', async () => {
+      await expectError(call('function f() { throw function named() {}; }'), 'Z507', /named/);
+    });
   });
   test('thrown values with hostile getters / toString never run them', async () => {
     const hostile = `
@@ -156,14 +192,28 @@ describe('evaluation errors (Z507)', () => {
     // the host answers Z572 (tests/hostile/recursion_*).
     await expectError(call('function f() { return f(); }'), 'Z507', /call stack|stack overflow/i);
   });
-  test('resource errors cannot be forged: whatever is thrown or rejected is Z507', async () => {
-    await expectError(call('function f() { throw new RangeError("Maximum call stack size exceeded"); }'), 'Z507', /^RangeError: Maximum call stack size exceeded$/);
-    await expectError(call(`function f() { throw { name: 'RangeError', message: 'Maximum call stack size exceeded' }; }`), 'Z507', /^RangeError: Maximum call stack size exceeded$/);
-    await expectError(call('function f() { throw new RangeError("out of memory"); }'), 'Z507', /^RangeError: out of memory$/);
-    await expectError(call('function f() { const e = new Error("out of memory"); e.name = "InternalError"; throw e; }'), 'Z507', /^InternalError: out of memory$/);
-    await expectError(call('function f() { throw new Error("stack overflow"); }'), 'Z507');
-    await expectError(call('async function f() { throw new RangeError("Maximum call stack size exceeded"); }'), 'Z507', /Maximum call stack size exceeded/);
-    await expectError(call('function f() { return Promise.reject(new RangeError("out of memory")); }'), 'Z507', /out of memory/);
+  describe('resource errors cannot be forged: whatever is thrown or rejected is Z507', () => {
+    test('RangeError: Maximum call stack size exceeded', async () => {
+      await expectError(call('function f() { throw new RangeError("Maximum call stack size exceeded"); }'), 'Z507', /^RangeError: Maximum call stack size exceeded$/);
+    });
+    test('a plain object named RangeError', async () => {
+      await expectError(call(`function f() { throw { name: 'RangeError', message: 'Maximum call stack size exceeded' }; }`), 'Z507', /^RangeError: Maximum call stack size exceeded$/);
+    });
+    test('RangeError: out of memory', async () => {
+      await expectError(call('function f() { throw new RangeError("out of memory"); }'), 'Z507', /^RangeError: out of memory$/);
+    });
+    test('InternalError: out of memory', async () => {
+      await expectError(call('function f() { const e = new Error("out of memory"); e.name = "InternalError"; throw e; }'), 'Z507', /^InternalError: out of memory$/);
+    });
+    test('Error: stack overflow', async () => {
+      await expectError(call('function f() { throw new Error("stack overflow"); }'), 'Z507');
+    });
+    test('an async RangeError', async () => {
+      await expectError(call('async function f() { throw new RangeError("Maximum call stack size exceeded"); }'), 'Z507', /Maximum call stack size exceeded/);
+    });
+    test('a rejected promise', async () => {
+      await expectError(call('function f() { return Promise.reject(new RangeError("out of memory")); }'), 'Z507', /out of memory/);
+    });
   });
   describe('unserializable results', () => {
     for (const body of ['return;', 'return 1.5;', 'return () => 1;', 'return Symbol();', 'const a = []; a.push(a); return a;', 'return {a: 1};', 'return new Date(0);']) {

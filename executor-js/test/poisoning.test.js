@@ -42,8 +42,6 @@ function once(fn) {
   };
 }
 
-const clean = once(() => loadExecutor());
-
 /** A short test name: the position and the code (or the raw text) of a request. */
 function requestName(index, text) {
   let summary = text;
@@ -61,6 +59,8 @@ function requestName(index, text) {
 describe('poisoned before the call', () => {
   for (const name of Object.keys(POISONS)) {
     describe(name, () => {
+      // A clean realm of its own per poison, as the answers' reference.
+      const clean = once(() => loadExecutor());
       const answers = once(() => {
         const actual = runChild(name, 'before');
         assert.equal(actual.length, REQUESTS.length);
@@ -81,6 +81,7 @@ describe('poisoned inside the call, before returning', () => {
   for (const [name, poison] of Object.entries(POISONS)) {
     describe(name, () => {
       const pairs = insideRequests(poison);
+      const clean = once(() => loadExecutor());
       const answers = once(() => {
         const actual = runChild(name, 'inside');
         assert.equal(actual.length, pairs.length);
