@@ -13,7 +13,8 @@ run: artifacts
 	@echo "== per-call time in-process, snapshot vs bytecode vs plain (kiln bench --quick)"
 	$(KILN) bench --quick --calls 100
 
-test: artifacts test-js test-rust lint
+# The test suite builds its own artifacts (once per run, into target/kiln-test/all).
+test: build test-js test-rust lint
 
 setup:
 	./scripts/setup.sh
@@ -42,12 +43,12 @@ lint: setup
 FUZZ_SECONDS ?= 600
 .PHONY: fuzz
 fuzz: build
-	KILN_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked --test fuzz generated_requests -- --nocapture
+	KILN_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked --test all -- fuzz::generated_requests --exact
 
 # A long mixed stream through `kiln run --jsonl --jobs 2`: answers, order, flat memory.
 SOAK_CALLS ?= 10000
 soak: build
-	KILN_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test --release --locked --test soak -- --nocapture
+	KILN_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test --release --locked --test all -- soak::long_mixed_stream --exact
 
 bench: artifacts
 	$(KILN) bench

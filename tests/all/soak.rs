@@ -5,9 +5,7 @@
 //!
 //! `KILN_SOAK_CALLS` sets the number of calls (default 1000; `make soak` runs 10000).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use kiln_runner::ErrorType;
 use serde_json::{json, Value};
@@ -159,7 +157,6 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1 << 20) as f64
 }
 
-#[test]
 fn a_long_mixed_stream_is_answered_in_order_with_flat_memory() {
     let calls: usize = std::env::var("KILN_SOAK_CALLS")
         .ok()
@@ -335,4 +332,12 @@ fn a_long_mixed_stream_is_answered_in_order_with_flat_memory() {
         mib(start_rss),
         mib(end_rss)
     );
+}
+
+/// This module's trials, named `soak::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    vec![trial(
+        "soak::long_mixed_stream",
+        a_long_mixed_stream_is_answered_in_order_with_flat_memory,
+    )]
 }

@@ -1,37 +1,122 @@
-//! Shared by the integration tests: builds the real artifacts once per test binary, runs the
-//! real `kiln` binary against them, and compares answers.
+//! Shared by every trial: the artifacts built once per run, the real `kiln` binary run
+//! against them, answers parsed and compared, the corpora read, and trials named.
 #![allow(dead_code)]
 
 use kiln_compiler::{build, ArtifactKind, BuildOptions, BuildReport};
+use libtest_mimic::Trial;
 use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Builds all artifacts into `target/kiln-test/<name>` with the real pipeline.
-pub fn build_into(name: &str) -> BuildReport {
-    let mut options = BuildOptions::new(root());
-    options.out_dir = root().join("target/kiln-test").join(name);
-    build(&options, &mut |_| {}).expect("kiln build succeeds")
+/// Where the suite writes: builds, caches, reports. Never the user's own cache.
+pub fn scratch() -> PathBuf {
+    root().join("target/kiln-test")
 }
 
-/// The artifacts of this test binary, built once.
+/// Points every cache the runner would use at the suite's own folder, before any trial runs
+/// (child `kiln` processes inherit it; in-process runners read it too).
+pub fn isolate_environment() {
+    let cache = scratch().join("cache");
+    std::fs::create_dir_all(scratch()).expect("creating target/kiln-test");
+    std::env::set_var("KILN_CACHE_DIR", &cache);
+}
+
+/// How many times this run has run the whole build pipeline.
+pub static PIPELINE_BUILDS: AtomicUsize = AtomicUsize::new(0);
+
+/// Builds all artifacts into `target/kiln-test/<name>` with the real pipeline.
+pub fn build_into(name: &str) -> BuildReport {
+    let count = PIPELINE_BUILDS.fetch_add(1, Ordering::SeqCst) + 1;
+    eprintln!("kiln tests: pipeline build #{count} of this run, into target/kiln-test/{name}");
+    let mut options = BuildOptions::new(root());
+    options.out_dir = scratch().join(name);
+    build(&options, &mut |_| {}).unwrap_or_else(|e| panic!("kiln build failed: {e:#}"))
+}
+
+/// The artifacts of this run, built once and shared by every trial. A failed build fails
+/// every trial that needs it with the build's error, without building again.
 pub fn artifacts() -> &'static BuildReport {
-    static REPORT: OnceLock<BuildReport> = OnceLock::new();
-    REPORT.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        let name = exe
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("tests")
-            .to_string();
-        build_into(&name)
+    static REPORT: OnceLock<Result<BuildReport, String>> = OnceLock::new();
+    let report = REPORT.get_or_init(|| {
+        std::panic::catch_unwind(|| build_into("all")).map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the build panicked".into())
+        })
+    });
+    match report {
+        Ok(report) => report,
+        Err(why) => panic!("the shared build of this run failed: {why}"),
+    }
+}
+
+/// A trial that passes when `body` returns without panicking.
+pub fn trial(name: impl Into<String>, body: impl FnOnce() + Send + 'static) -> Trial {
+    Trial::test(name, move || {
+        body();
+        Ok(())
     })
+}
+
+/// Trials for an external corpus that is absent: ignored, with the reason in the name and
+/// printed; under `CI=true` a failure instead, since CI always has `../shared`.
+pub fn absent_corpus_trial(area: &str, reason: &str) -> Trial {
+    let reason = reason.to_string();
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    if in_ci {
+        return Trial::test(format!("{area}::shared_corpus_present"), move || {
+            Err(format!("CI=true but {reason}").into())
+        });
+    }
+    eprintln!("NOTE: {area}: SKIPPED: {reason}");
+    Trial::test(format!("{area}::skipped_shared_corpus_absent"), || Ok(())).with_ignored_flag(true)
+}
+
+/// Panics on duplicate trial names (a filter must select exactly one case).
+pub fn check_unique_names(trials: &[Trial]) {
+    let mut seen = BTreeSet::new();
+    for trial in trials {
+        assert!(
+            seen.insert(trial.name().to_string()),
+            "two trials are named {}",
+            trial.name()
+        );
+    }
+}
+
+/// Values computed at most once per run under a key, whichever trial asks first (the
+/// snapshot's answer to a case, used by the baselines' trials to check agreement).
+pub struct Memo<V: Clone> {
+    map: Mutex<HashMap<String, Arc<OnceLock<V>>>>,
+}
+
+impl<V: Clone> Memo<V> {
+    pub fn new() -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, key: &str, compute: impl FnOnce() -> V) -> V {
+        let cell = self
+            .map
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(key.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(compute).clone()
+    }
 }
 
 /// The `.cwasm` of one artifact kind.
@@ -42,8 +127,15 @@ pub fn cwasm(kind: ArtifactKind) -> PathBuf {
         .expect("the build wrote a .cwasm")
 }
 
+/// The real `kiln` binary of this build.
 pub fn kiln() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kiln"))
+}
+
+/// The add call (`benches/calls/add.json`, answer "13") as one compact line.
+pub fn add_line() -> Vec<u8> {
+    let text = std::fs::read(root().join("benches/calls/add.json")).expect("the add call");
+    serde_json::to_vec(&parse(&String::from_utf8(text).unwrap())).unwrap()
 }
 
 /// Runs `kiln run --jsonl` over `lines` and returns the answers, one per line.
@@ -146,17 +238,17 @@ pub fn string_value(answer: &Value) -> Option<String> {
     kiln_runner::z22::string_value(answer).map(str::to_string)
 }
 
-/// The external corpus, when the shared folder is present.
-pub fn shared_corpus() -> Option<PathBuf> {
+/// The external 2023 corpus (`../shared/conformance/wikifunctions-2023`), or why it is absent.
+pub fn shared_corpus() -> Result<PathBuf, String> {
     let dir = root().join("../shared/conformance/wikifunctions-2023");
     if dir.join("cases.json").is_file() {
-        Some(dir)
+        Ok(dir)
     } else {
-        eprintln!(
-            "NOTE: the external Wikifunctions 2023 corpus (../shared/conformance/wikifunctions-2023) \
-             is absent: its cases were SKIPPED; kiln's own fixtures still ran."
-        );
-        None
+        Err(
+            "the external Wikifunctions 2023 corpus (../shared/conformance/wikifunctions-2023) \
+             is absent; kiln's own fixtures still cover the same behaviours"
+                .into(),
+        )
     }
 }
 

@@ -3,9 +3,7 @@
 //! change that makes the add call heavier (or lighter) on the snapshot path fails here loudly;
 //! when the change is intended, update the recorded value on purpose.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use kiln_runner::engine::Allocation;
 use kiln_runner::{Limits, Runner};
@@ -37,7 +35,6 @@ fn add() -> Vec<u8> {
     std::fs::read(root().join("benches/calls/add.json")).unwrap()
 }
 
-#[test]
 fn the_add_call_stays_within_its_fuel_budget() {
     let measured = fuel(ArtifactKind::Snapshot, &add());
     let drift = (measured as f64 - ADD_FUEL_SNAPSHOT as f64) / ADD_FUEL_SNAPSHOT as f64;
@@ -51,7 +48,6 @@ fn the_add_call_stays_within_its_fuel_budget() {
     );
 }
 
-#[test]
 fn the_snapshot_does_a_fraction_of_the_baselines_work() {
     // The speedup in instructions, which unlike time does not depend on the machine.
     let request = add();
@@ -66,4 +62,18 @@ fn the_snapshot_does_a_fraction_of_the_baselines_work() {
         bytecode >= 4 * snapshot,
         "bytecode {bytecode} vs snapshot {snapshot}: under 4×"
     );
+}
+
+/// This module's trials, named `fuel::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    vec![
+        trial(
+            "fuel::the_add_call_stays_within_its_fuel_budget",
+            the_add_call_stays_within_its_fuel_budget,
+        ),
+        trial(
+            "fuel::the_snapshot_does_a_fraction_of_the_baselines_work",
+            the_snapshot_does_a_fraction_of_the_baselines_work,
+        ),
+    ]
 }

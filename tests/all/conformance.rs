@@ -1,13 +1,13 @@
 //! Every case of the Wikifunctions 2023 corpus (`../shared/conformance/wikifunctions-2023`)
 //! through `kiln run --jsonl` against the snapshot, bytecode and plain artifacts, compared as
-//! its `cases.json` says; and the three artifacts must agree on every Z22K1.
+//! its `cases.json` says; the baselines must give the snapshot's Z22K1 on every case.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
+use libtest_mimic::Trial;
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 struct Case {
     name: String,
@@ -102,70 +102,71 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
-#[test]
-fn wikifunctions_2023_corpus_passes_on_every_artifact() {
-    let Some(dir) = shared_corpus() else {
-        return;
+/// The snapshot's Z22K1 for each case, for the baselines' agreement check.
+fn snapshot_values() -> &'static Memo<Value> {
+    static VALUES: OnceLock<Memo<Value>> = OnceLock::new();
+    VALUES.get_or_init(Memo::new)
+}
+
+fn run_case(kind: ArtifactKind, case: &Case) -> Value {
+    let line = case.request.to_string().into_bytes();
+    run_jsonl(&cwasm(kind), &[line], &["--deterministic"])
+        .pop()
+        .expect("one answer")
+}
+
+fn check_case(kind: ArtifactKind, case: &Case) {
+    let answer = match kind {
+        ArtifactKind::Snapshot => snapshot_values().get(&case.name, || run_case(kind, case)),
+        _ => run_case(kind, case),
     };
-    let cases = load_cases(&dir);
-    assert!(
-        cases.len() >= 21,
-        "the manifest lists {} cases",
-        cases.len()
-    );
-    let lines: Vec<Vec<u8>> = cases
-        .iter()
-        .map(|c| c.request.to_string().into_bytes())
-        .collect();
-    let mut values_by_kind = Vec::new();
-    for kind in ArtifactKind::ALL {
-        let answers = run_jsonl(&cwasm(kind), &lines, &["--deterministic"]);
-        let mut failures = Vec::new();
-        for (case, answer) in cases.iter().zip(&answers) {
-            let ok = match &case.check {
-                Check::WithoutZ1K1(expected) => {
-                    without_z1k1(&answer["Z22K1"]) == without_z1k1(expected)
-                }
-                Check::Error(phrase) => {
-                    answer["Z22K1"] == serde_json::json!({"Z1K1": "Z9", "Z9K1": "Z24"})
-                        && error_of(answer)
-                            .is_some_and(|(_, message)| message.contains(phrase.as_str()))
-                }
-            };
-            eprintln!(
-                "{:<8} {:<9} {}",
-                if ok { "pass" } else { "FAIL" },
-                kind.name(),
-                case.name
-            );
-            if !ok {
-                failures.push(format!("{}: {answer}", case.name));
-            }
-        }
-        assert!(
-            failures.is_empty(),
-            "{} artifact failed:\n{}",
+    match &case.check {
+        Check::WithoutZ1K1(expected) => assert_eq!(
+            without_z1k1(&answer["Z22K1"]),
+            without_z1k1(expected),
+            "{} artifact, {}: Z22K1 (Z1K1 keys aside); answer: {answer}",
             kind.name(),
-            failures.join("\n")
-        );
-        values_by_kind.push(
-            answers
-                .iter()
-                .map(|a| a["Z22K1"].clone())
-                .collect::<Vec<_>>(),
+            case.name
+        ),
+        Check::Error(phrase) => assert_error(
+            &answer,
+            None,
+            phrase,
+            &format!("{} artifact, {}", kind.name(), case.name),
+        ),
+    }
+    if kind != ArtifactKind::Snapshot {
+        let snapshot = snapshot_values().get(&case.name, || run_case(ArtifactKind::Snapshot, case));
+        assert_eq!(
+            answer["Z22K1"],
+            snapshot["Z22K1"],
+            "{}: {} vs snapshot",
+            case.name,
+            kind.name()
         );
     }
-    // Differential: identical Z22K1 through snapshot, bytecode and plain.
-    for (index, case) in cases.iter().enumerate() {
-        assert_eq!(
-            values_by_kind[0][index], values_by_kind[1][index],
-            "{}: snapshot vs bytecode",
-            case.name
-        );
-        assert_eq!(
-            values_by_kind[0][index], values_by_kind[2][index],
-            "{}: snapshot vs plain",
-            case.name
-        );
+}
+
+/// One trial per case and artifact kind (`bytecode::conformance::executor_cases/…`), or one
+/// ignored trial saying why the corpus is absent.
+pub fn trials() -> Vec<Trial> {
+    let dir = match shared_corpus() {
+        Ok(dir) => dir,
+        Err(reason) => return vec![absent_corpus_trial("conformance", &reason)],
+    };
+    let cases: Vec<Arc<Case>> = load_cases(&dir).into_iter().map(Arc::new).collect();
+    let count = cases.len();
+    let mut trials = vec![trial("conformance::manifest_lists_every_case", move || {
+        assert!(count >= 21, "the manifest lists {count} cases");
+    })];
+    for kind in ArtifactKind::ALL {
+        for case in &cases {
+            let case = case.clone();
+            trials.push(trial(
+                format!("{}::conformance::{}", kind.name(), case.name),
+                move || check_case(kind, &case),
+            ));
+        }
     }
+    trials
 }

@@ -3,9 +3,7 @@
 //! reseeded per call; deterministic mode reproduces answers; the compilation cache recovers
 //! from bad entries; `--jobs` keeps answers in order.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use serde_json::{json, Value};
 
@@ -47,7 +45,6 @@ fn assert_limit(bad: Vec<u8>, args: &[&str], zid: &str, phrase: &str) {
     }
 }
 
-#[test]
 fn an_endless_loop_hits_the_time_limit() {
     assert_limit(
         call("function f() { while (true) {} }", "f"),
@@ -57,7 +54,6 @@ fn an_endless_loop_hits_the_time_limit() {
     );
 }
 
-#[test]
 fn an_endless_promise_chain_hits_the_time_limit() {
     assert_limit(
         call("async function f() { while (true) { await null; } }", "f"),
@@ -67,7 +63,6 @@ fn an_endless_promise_chain_hits_the_time_limit() {
     );
 }
 
-#[test]
 fn fuel_runs_out() {
     assert_limit(
         call("function f() { let i = 0; while (true) { i++; } }", "f"),
@@ -77,7 +72,6 @@ fn fuel_runs_out() {
     );
 }
 
-#[test]
 fn an_allocation_bomb_hits_the_memory_limit() {
     assert_limit(
         call(
@@ -99,7 +93,6 @@ fn an_allocation_bomb_hits_the_memory_limit() {
     );
 }
 
-#[test]
 fn deep_recursion_is_a_stack_error() {
     assert_limit(
         call(
@@ -112,7 +105,6 @@ fn deep_recursion_is_a_stack_error() {
     );
 }
 
-#[test]
 fn a_huge_answer_hits_the_output_limit() {
     assert_limit(
         call("function f() { return 'x'.repeat(100000); }", "f"),
@@ -122,7 +114,6 @@ fn a_huge_answer_hits_the_output_limit() {
     );
 }
 
-#[test]
 fn an_oversized_request_is_refused() {
     let big = call(
         &format!("function f() {{ return '{}'; }}", "y".repeat(5000)),
@@ -136,7 +127,6 @@ fn an_oversized_request_is_refused() {
     );
 }
 
-#[test]
 fn nothing_leaks_from_one_call_into_the_next() {
     let poison = call(
         "function f() { globalThis.leak = 'leaked'; Object.prototype.leak = 'leaked'; Array.prototype.push = null; \
@@ -170,7 +160,6 @@ fn nothing_leaks_from_one_call_into_the_next() {
     }
 }
 
-#[test]
 fn randomness_is_fresh_on_every_call() {
     let random = call(
         "function f() { return String(Math.random()) + ',' + String(Math.random()); }",
@@ -189,7 +178,6 @@ fn randomness_is_fresh_on_every_call() {
     assert_eq!(seen.len(), 12);
 }
 
-#[test]
 fn deterministic_mode_fixes_clock_and_random() {
     let probe = call(
         "function f() { return String(Math.random()) + '@' + String(Date.now()); }",
@@ -214,7 +202,6 @@ fn deterministic_mode_fixes_clock_and_random() {
     assert!(!string_value(&live[0]).unwrap().ends_with("@1672531200000"));
 }
 
-#[test]
 fn answers_carry_runner_metadata() {
     let answers = run_jsonl(
         &cwasm(ArtifactKind::Snapshot),
@@ -249,7 +236,6 @@ fn answers_carry_runner_metadata() {
     assert!(kiln_runner::z22::metadata(&quiet[0], "executionDuration").is_none());
 }
 
-#[test]
 fn jobs_keep_answers_in_input_order() {
     let lines: Vec<Vec<u8>> = (0..40)
         .map(|i| {
@@ -270,7 +256,6 @@ fn jobs_keep_answers_in_input_order() {
     }
 }
 
-#[test]
 fn the_compilation_cache_recovers_from_bad_entries() {
     let cache = root().join("target/kiln-test/cache-test");
     let _ = std::fs::remove_dir_all(&cache);
@@ -344,4 +329,59 @@ fn the_compilation_cache_recovers_from_bad_entries() {
     let fifth = run(&dir.join("executor.cwasm"));
     assert!(!fifth.status.success());
     assert!(String::from_utf8_lossy(&fifth.stderr).contains("rebuild it with `kiln build`"));
+}
+
+/// This module's trials, named `runner::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    vec![
+        trial(
+            "runner::an_endless_loop_hits_the_time_limit",
+            an_endless_loop_hits_the_time_limit,
+        ),
+        trial(
+            "runner::an_endless_promise_chain_hits_the_time_limit",
+            an_endless_promise_chain_hits_the_time_limit,
+        ),
+        trial("runner::fuel_runs_out", fuel_runs_out),
+        trial(
+            "runner::an_allocation_bomb_hits_the_memory_limit",
+            an_allocation_bomb_hits_the_memory_limit,
+        ),
+        trial(
+            "runner::deep_recursion_is_a_stack_error",
+            deep_recursion_is_a_stack_error,
+        ),
+        trial(
+            "runner::a_huge_answer_hits_the_output_limit",
+            a_huge_answer_hits_the_output_limit,
+        ),
+        trial(
+            "runner::an_oversized_request_is_refused",
+            an_oversized_request_is_refused,
+        ),
+        trial(
+            "runner::nothing_leaks_from_one_call_into_the_next",
+            nothing_leaks_from_one_call_into_the_next,
+        ),
+        trial(
+            "runner::randomness_is_fresh_on_every_call",
+            randomness_is_fresh_on_every_call,
+        ),
+        trial(
+            "runner::deterministic_mode_fixes_clock_and_random",
+            deterministic_mode_fixes_clock_and_random,
+        ),
+        trial(
+            "runner::answers_carry_runner_metadata",
+            answers_carry_runner_metadata,
+        ),
+        trial(
+            "runner::jobs_keep_answers_in_input_order",
+            jobs_keep_answers_in_input_order,
+        ),
+        trial(
+            "runner::the_compilation_cache_recovers_from_bad_entries",
+            the_compilation_cache_recovers_from_bad_entries,
+        ),
+    ]
 }

@@ -2,9 +2,7 @@
 //! agree with what the runner measures on its own (fuel, artifact sizes, ratios of medians).
 //! Timings are only checked for consistency (percentiles in order), never against a budget.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use kiln_runner::engine::Allocation;
 use kiln_runner::{Limits, Runner};
@@ -31,7 +29,6 @@ fn assert_percentiles(stats: &Value, what: &str) {
     );
 }
 
-#[test]
 fn quick_bench_writes_consistent_table_json_and_chart() {
     let dir = cwasm(ArtifactKind::Snapshot)
         .parent()
@@ -122,4 +119,12 @@ fn quick_bench_writes_consistent_table_json_and_chart() {
     for name in WASM_PATHS {
         assert!(chart.contains(name), "the chart's legend names {name}");
     }
+}
+
+/// This module's trials, named `bench::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    vec![trial(
+        "bench::quick_bench_writes_consistent_table_json_and_chart",
+        quick_bench_writes_consistent_table_json_and_chart,
+    )]
 }

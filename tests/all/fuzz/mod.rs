@@ -9,9 +9,7 @@
 //! generating batches until that much time has passed (`make fuzz`); `KILN_FUZZ_SEED` fixes the
 //! seed of the first batch (each batch prints its seed, so a failure can be replayed).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use kiln_runner::engine::Allocation;
 use kiln_runner::{ErrorType, Limits, Runner};
@@ -1090,20 +1088,26 @@ fn check_case(artifacts: &Artifacts, case: &Case) -> Result<(), TestCaseError> {
     let again = artifacts.snapshot.call(bytes).answer;
     let bytecode = artifacts.bytecode.call(bytes).answer;
     let plain = artifacts.plain.call(bytes).answer;
-    if again != snapshot {
-        return Err(TestCaseError::fail(format!(
-            "the snapshot artifact answered differently the second time\nfirst:  {snapshot}\nsecond: {again}"
-        )));
-    }
-    for (name, other) in [("bytecode", &bytecode), ("plain", &plain)] {
-        if *other != snapshot {
-            return Err(TestCaseError::fail(format!(
-                "MISMATCH snapshot vs {name}\nsnapshot: {snapshot}\n{name}: {other}"
-            )));
-        }
-    }
+    compare_answers(&snapshot, &again, &bytecode, &plain).map_err(TestCaseError::fail)?;
     check_answer(&snapshot, &expect)
         .map_err(|why| TestCaseError::fail(format!("{why}\nanswer: {snapshot}")))
+}
+
+/// The differential: the snapshot's answer twice, and the baselines', byte for byte.
+fn compare_answers(snapshot: &str, again: &str, bytecode: &str, plain: &str) -> Result<(), String> {
+    if again != snapshot {
+        return Err(format!(
+            "the snapshot artifact answered differently the second time\nfirst:  {snapshot}\nsecond: {again}"
+        ));
+    }
+    for (name, other) in [("bytecode", bytecode), ("plain", plain)] {
+        if other != snapshot {
+            return Err(format!(
+                "MISMATCH snapshot vs {name}\nsnapshot: {snapshot}\n{name}: {other}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -1168,7 +1172,6 @@ fn fuzz(artifacts: &Artifacts, cases: u64, budget: Option<Duration>) -> u64 {
     done
 }
 
-#[test]
 fn generated_requests_get_identical_answers_from_every_artifact() {
     let artifacts = artifacts_in_process();
     let budget = env_u64("KILN_FUZZ_SECONDS").map(Duration::from_secs);
@@ -1179,7 +1182,6 @@ fn generated_requests_get_identical_answers_from_every_artifact() {
 
 /// The checks above must be able to fail: a broken answer, a wrong expectation, or an
 /// artifact that answers differently are each caught.
-#[test]
 fn the_checks_catch_bad_answers() {
     let ok = r#"{"Z1K1":{"Z1K1":"Z9","Z9K1":"Z22"},"Z22K1":{"Z1K1":"Z6","Z6K1":"x\ud800"},"Z22K2":{"Z1K1":"Z9","Z9K1":"Z24"}}"#;
     assert_eq!(check_answer(ok, &Expect::Ok(vec!["Z6"])), Ok(()));
@@ -1200,9 +1202,11 @@ fn the_checks_catch_bad_answers() {
     unknown = serde_json::from_str(&text).unwrap();
     assert!(check_answer(&unknown.to_string(), &Expect::Defined).is_err());
 
-    // The differential itself: a case run through two different artifacts under a function
-    // whose answer depends on the artifact would be reported (here: the snapshot against
-    // itself with live randomness, which must differ).
+    // The differential itself: an artifact whose *value* differs is reported, though the rest
+    // of the answer is identical. The differing value is real: the same function under live
+    // randomness, spliced into the deterministic answer (so no timing metadata can be what
+    // differs).
+    let deterministic = load(ArtifactKind::Snapshot);
     let live = Runner::load(
         &cwasm(ArtifactKind::Snapshot),
         Allocation::Pooling { instances: 2 },
@@ -1211,11 +1215,24 @@ fn the_checks_catch_bad_answers() {
     .unwrap();
     let request =
         br#"{"codeString":"function f() { return String(Math.random()); }","functionName":"f"}"#;
-    assert_ne!(live.call(request).answer, live.call(request).answer);
+    let fixed = deterministic.call(request);
+    let fixed_value = fixed.value_json().expect("a value");
+    let live_value = live.call(request).value_json().expect("a value");
+    assert_ne!(
+        fixed_value, live_value,
+        "live randomness gives another value"
+    );
+    let answer = fixed.answer;
+    assert_eq!(compare_answers(&answer, &answer, &answer, &answer), Ok(()));
+    let other = answer.replacen(&fixed_value, &live_value, 1);
+    assert_ne!(other, answer);
+    let why = compare_answers(&answer, &answer, &answer, &other).unwrap_err();
+    assert!(why.contains("MISMATCH snapshot vs plain"), "{why}");
+    let why = compare_answers(&answer, &other, &answer, &answer).unwrap_err();
+    assert!(why.contains("differently the second time"), "{why}");
 }
 
 /// Deterministic mode fixes `Math.random` and `Date.now` the same way in every artifact.
-#[test]
 fn deterministic_randomness_and_clock_agree_across_artifacts() {
     let artifacts = artifacts_in_process();
     let request = br#"{"codeString":"function f() { return [Math.random(), Math.random(), Date.now(), new Date().toISOString()].join(' '); }","functionName":"f"}"#;
@@ -1233,7 +1250,6 @@ fn deterministic_randomness_and_clock_agree_across_artifacts() {
 /// Lone surrogates reach the answer's metadata through console output and error messages; the
 /// executor writes them as `\udxxx` escapes, which are valid JSON, so the host must pass them
 /// through instead of rejecting the executor's answer.
-#[test]
 fn lone_surrogates_in_logs_and_errors_survive_the_host() {
     let artifacts = artifacts_in_process();
     let cases: [(&[u8], Expect); 3] = [
@@ -1259,4 +1275,26 @@ fn lone_surrogates_in_logs_and_errors_survive_the_host() {
             );
         }
     }
+}
+
+/// This module's trials, named `fuzz::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    vec![
+        trial(
+            "fuzz::generated_requests",
+            generated_requests_get_identical_answers_from_every_artifact,
+        ),
+        trial(
+            "fuzz::the_checks_catch_bad_answers",
+            the_checks_catch_bad_answers,
+        ),
+        trial(
+            "fuzz::deterministic_randomness_and_clock_agree_across_artifacts",
+            deterministic_randomness_and_clock_agree_across_artifacts,
+        ),
+        trial(
+            "fuzz::lone_surrogates_in_logs_and_errors_survive_the_host",
+            lone_surrogates_in_logs_and_errors_survive_the_host,
+        ),
+    ]
 }

@@ -1,25 +1,38 @@
 //! The build pipeline on real artifacts: reproducibility, the wit contract, build info,
 //! and `kiln run` through all three artifacts.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kiln_compiler::{contract, inspect, ArtifactKind};
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
-fn add_request() -> std::path::PathBuf {
+fn add_request() -> PathBuf {
     root().join("benches/calls/add.json")
 }
 
-#[test]
 fn add_gives_13_through_every_artifact() {
-    let mut requests = vec![add_request()];
-    if let Some(corpus) = shared_corpus() {
-        requests.push(corpus.join("test_data/javascript_add.json"));
-    }
     for kind in ArtifactKind::ALL {
-        for request in &requests {
-            let answer = run_file(&cwasm(kind), request, &[]);
+        let answer = run_file(&cwasm(kind), &add_request(), &[]);
+        assert_eq!(
+            string_value(&answer).as_deref(),
+            Some("13"),
+            "{} artifact: {answer}",
+            kind.name()
+        );
+        assert!(error_of(&answer).is_none());
+        // The .wasm form runs too (compiled on load) and agrees.
+        let wasm = artifacts().artifact(kind).unwrap().wasm.clone();
+        let answer = run_file(&wasm, &add_request(), &["--deterministic"]);
+        assert_eq!(string_value(&answer).as_deref(), Some("13"));
+    }
+}
+
+/// The 2023 evaluator's own add request, through every artifact.
+fn the_2023_add_request_gives_13(corpus: PathBuf) {
+    let request = corpus.join("test_data/javascript_add.json");
+    for kind in ArtifactKind::ALL {
+        {
+            let answer = run_file(&cwasm(kind), &request, &[]);
             assert_eq!(
                 string_value(&answer).as_deref(),
                 Some("13"),
@@ -29,14 +42,9 @@ fn add_gives_13_through_every_artifact() {
             );
             assert!(error_of(&answer).is_none());
         }
-        // The .wasm form runs too (compiled on load) and agrees.
-        let wasm = artifacts().artifact(kind).unwrap().wasm.clone();
-        let answer = run_file(&wasm, &add_request(), &["--deterministic"]);
-        assert_eq!(string_value(&answer).as_deref(), Some("13"));
     }
 }
 
-#[test]
 fn two_builds_are_byte_identical() {
     let first = artifacts();
     let second = build_into("reproducibility");
@@ -58,7 +66,6 @@ fn two_builds_are_byte_identical() {
     assert_eq!(first.info, second.info);
 }
 
-#[test]
 fn artifacts_match_the_wit_contract() {
     let contract = contract::load(&root().join("wit/executor.wit")).unwrap();
     assert_eq!(
@@ -87,7 +94,6 @@ fn artifacts_match_the_wit_contract() {
     assert!(error.contains("kiln_compile"), "{error}");
 }
 
-#[test]
 fn inspect_shows_the_build_info() {
     let report = artifacts();
     let bundle = std::fs::read(&report.bundle).unwrap();
@@ -138,7 +144,6 @@ fn inspect_shows_the_build_info() {
     assert!(build_info["stages"].as_array().unwrap().len() >= 7);
 }
 
-#[test]
 fn a_request_on_stdin_is_answered() {
     for args in [vec!["-"], vec![]] {
         let mut child = kiln()
@@ -163,7 +168,6 @@ fn a_request_on_stdin_is_answered() {
     }
 }
 
-#[test]
 fn malformed_lines_get_z5_answers_and_the_next_line_works() {
     let add: serde_json::Value =
         serde_json::from_slice(&std::fs::read(add_request()).unwrap()).unwrap();
@@ -201,4 +205,41 @@ fn malformed_lines_get_z5_answers_and_the_next_line_works() {
             }
         }
     }
+}
+
+/// This module's trials, named `pipeline::<test>`.
+pub fn trials() -> Vec<libtest_mimic::Trial> {
+    let mut trials = vec![
+        trial(
+            "pipeline::add_gives_13_through_every_artifact",
+            add_gives_13_through_every_artifact,
+        ),
+        trial(
+            "pipeline::two_builds_are_byte_identical",
+            two_builds_are_byte_identical,
+        ),
+        trial(
+            "pipeline::artifacts_match_the_wit_contract",
+            artifacts_match_the_wit_contract,
+        ),
+        trial(
+            "pipeline::inspect_shows_the_build_info",
+            inspect_shows_the_build_info,
+        ),
+        trial(
+            "pipeline::a_request_on_stdin_is_answered",
+            a_request_on_stdin_is_answered,
+        ),
+        trial(
+            "pipeline::malformed_lines_get_z5_answers_and_the_next_line_works",
+            malformed_lines_get_z5_answers_and_the_next_line_works,
+        ),
+    ];
+    trials.push(match shared_corpus() {
+        Ok(corpus) => trial("pipeline::the_2023_add_request_gives_13", move || {
+            the_2023_add_request_gives_13(corpus)
+        }),
+        Err(reason) => absent_corpus_trial("pipeline::the_2023_add_request", &reason),
+    });
+    trials
 }

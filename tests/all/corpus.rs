@@ -1,0 +1,159 @@
+//! kiln's own fixtures (`executor-js/fixtures/`) and hostile corpus (`tests/hostile/`), format
+//! in their READMEs, through `kiln run` against all three artifacts, one trial per case and
+//! artifact kind (`snapshot::hostile::bomb_map`): the exact answer or error, and for the
+//! baselines the same answer as the snapshot. One more trial per corpus and kind
+//! (`plain::hostile::one_process`) sends every case through one long-lived process, each
+//! followed by a normal call: same answers, and nothing a case did reaches the next call.
+
+use crate::common::*;
+use kiln_compiler::ArtifactKind;
+use libtest_mimic::Trial;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+/// The limits the hostile corpus runs under (see tests/hostile/README.md).
+const HOSTILE_LIMITS: &[&str] = &[
+    "--timeout-ms",
+    "500",
+    "--memory-mb",
+    "64",
+    "--max-output-bytes",
+    "1048576",
+    "--max-request-bytes",
+    "1048576",
+];
+
+/// One corpus folder: its trial label, where it lives, its limits, how many cases it must hold.
+struct Folder {
+    label: &'static str,
+    path: &'static str,
+    limits: &'static [&'static str],
+    at_least: usize,
+}
+
+const FOLDERS: [Folder; 2] = [
+    Folder {
+        label: "fixtures",
+        path: "executor-js/fixtures",
+        limits: &[],
+        at_least: 20,
+    },
+    Folder {
+        label: "hostile",
+        path: "tests/hostile",
+        limits: HOSTILE_LIMITS,
+        at_least: 60,
+    },
+];
+
+/// The one-shot answer of each (kind, corpus, case), computed once per run.
+fn answers() -> &'static Memo<Value> {
+    static ANSWERS: OnceLock<Memo<Value>> = OnceLock::new();
+    ANSWERS.get_or_init(Memo::new)
+}
+
+fn arguments(limits: &[&'static str]) -> Vec<&'static str> {
+    limits.iter().copied().chain(["--deterministic"]).collect()
+}
+
+/// `kiln run` on one request file, once per run whichever trial asks.
+fn one_shot(kind: ArtifactKind, folder: &'static Folder, name: &str, request: &PathBuf) -> Value {
+    let key = format!("{}::{}::{name}", kind.name(), folder.label);
+    answers().get(&key, || {
+        run_file(&cwasm(kind), request, &arguments(folder.limits))
+    })
+}
+
+fn check_case(
+    kind: ArtifactKind,
+    folder: &'static Folder,
+    name: &str,
+    request: &PathBuf,
+    expected: &Value,
+) {
+    let answer = one_shot(kind, folder, name, request);
+    let context = format!("{} artifact, {} case {name}", kind.name(), folder.label);
+    if expected.get("compare").and_then(Value::as_str) == Some("error") {
+        assert_error(
+            &answer,
+            expected.get("type").and_then(Value::as_str),
+            expected.get("phrase").and_then(Value::as_str).unwrap_or(""),
+            &context,
+        );
+    } else {
+        assert_eq!(&answer, expected, "{context}");
+    }
+    if kind != ArtifactKind::Snapshot {
+        let snapshot = one_shot(ArtifactKind::Snapshot, folder, name, request);
+        assert_eq!(
+            answer, snapshot,
+            "{context}: differs from the snapshot's answer"
+        );
+    }
+}
+
+/// Every case of `folder` in one `kiln run --jsonl` process, each followed by the add call.
+fn one_process(kind: ArtifactKind, folder: &'static Folder, cases: &[(String, PathBuf, Value)]) {
+    let add = add_line();
+    let mut lines = Vec::new();
+    for (_, request, _) in cases {
+        lines.push(request_line(&std::fs::read(request).unwrap()));
+        lines.push(add.clone());
+    }
+    let streamed = run_jsonl(&cwasm(kind), &lines, &arguments(folder.limits));
+    let mut failures = Vec::new();
+    for (index, (name, request, _)) in cases.iter().enumerate() {
+        if streamed[2 * index] != one_shot(kind, folder, name, request) {
+            failures.push(format!(
+                "{name}: the --jsonl answer differs from `kiln run`'s"
+            ));
+        }
+        if string_value(&streamed[2 * index + 1]).as_deref() != Some("13") {
+            failures.push(format!(
+                "{name}: the call after it did not answer 13: {}",
+                streamed[2 * index + 1]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} artifact, {} in one process:\n{}",
+        kind.name(),
+        folder.label,
+        failures.join("\n")
+    );
+}
+
+pub fn trials() -> Vec<Trial> {
+    let mut trials = Vec::new();
+    for folder in &FOLDERS {
+        let cases = Arc::new(corpus(folder.path));
+        let count = cases.len();
+        trials.push(trial(
+            format!("corpus::{}::holds_enough_cases", folder.label),
+            move || {
+                assert!(
+                    count >= folder.at_least,
+                    "only {count} cases in {}, expected at least {}",
+                    folder.path,
+                    folder.at_least
+                );
+            },
+        ));
+        for kind in ArtifactKind::ALL {
+            for (name, request, expected) in cases.iter().cloned() {
+                trials.push(trial(
+                    format!("{}::{}::{name}", kind.name(), folder.label),
+                    move || check_case(kind, folder, &name, &request, &expected),
+                ));
+            }
+            let cases = cases.clone();
+            trials.push(trial(
+                format!("{}::{}::one_process", kind.name(), folder.label),
+                move || one_process(kind, folder, &cases),
+            ));
+        }
+    }
+    trials
+}

@@ -1,0 +1,46 @@
+//! kiln's integration tests: one binary (the wasmtime/Wizer layout) that builds the real
+//! artifacts once per run, shares them with every trial, and names one trial per case.
+//!
+//! Trials are named `<area>::<test>`, and corpus cases `<artifact kind>::<corpus>::<case>`
+//! (`snapshot::hostile::bomb_map`, `plain::fixtures::add`), so any one of them runs alone with
+//! a name filter (`cargo test --release --test all -- snapshot::hostile::bomb_map --exact`)
+//! and `-- --list` names them all. A failing trial is reported by name and never hides the
+//! others. The harness is libtest-mimic: the usual libtest flags (`--list`, `--exact`,
+//! `--skip`, `--test-threads`, `--ignored`) work.
+//!
+//! The long runs are trials too, kept short by default: `make fuzz` runs
+//! `fuzz::generated_requests` for a time budget, `make soak` runs `soak::long_mixed_stream`
+//! over 10,000 calls.
+
+mod bench;
+mod cli;
+mod common;
+mod conformance;
+mod corpus;
+mod fuel;
+mod fuzz;
+mod pipeline;
+mod runner;
+mod soak;
+
+fn main() {
+    let arguments = libtest_mimic::Arguments::from_args();
+    common::isolate_environment();
+    let mut trials = Vec::new();
+    trials.extend(pipeline::trials());
+    trials.extend(corpus::trials());
+    trials.extend(conformance::trials());
+    trials.extend(runner::trials());
+    trials.extend(cli::trials());
+    trials.extend(fuel::trials());
+    trials.extend(bench::trials());
+    trials.extend(fuzz::trials());
+    trials.extend(soak::trials());
+    common::check_unique_names(&trials);
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    let builds = common::PIPELINE_BUILDS.load(std::sync::atomic::Ordering::SeqCst);
+    if builds > 0 {
+        eprintln!("kiln tests: {builds} pipeline build(s) in this run");
+    }
+    conclusion.exit();
+}
