@@ -9,13 +9,15 @@ use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
-use wasmparser::{Parser, Payload, TypeRef, ValType};
+use wasmparser::{Payload, TypeRef, ValType};
 use wit_parser::{Resolve, Type, WorldItem, WorldKey};
 
 /// A core function signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
+    /// Parameter types, in order.
     pub params: Vec<ValType>,
+    /// Result types, in order.
     pub results: Vec<ValType>,
 }
 
@@ -35,10 +37,13 @@ impl fmt::Display for Signature {
 /// One import or export of a module.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Item {
+    /// The module an import comes from; `None` for exports.
     pub module: Option<String>,
+    /// The import's or export's name.
     pub name: String,
     /// `None` for non-function items (memories, tables, globals).
     pub signature: Option<Signature>,
+    /// `func`, `memory`, `table`, `global` or `tag`.
     pub kind: &'static str,
 }
 
@@ -58,7 +63,9 @@ impl fmt::Display for Item {
 /// The imports and exports of a module.
 #[derive(Debug, Default)]
 pub struct Surface {
+    /// The imports, in module order.
     pub imports: Vec<Item>,
+    /// The exports, in module order.
     pub exports: Vec<Item>,
 }
 
@@ -67,7 +74,7 @@ pub fn surface(wasm: &[u8]) -> Result<Surface> {
     let mut types: Vec<Signature> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut surface = Surface::default();
-    for payload in Parser::new(0).parse_all(wasm) {
+    for payload in crate::emit::payloads(wasm)? {
         match payload? {
             Payload::TypeSection(reader) => {
                 for ty in reader.into_iter_err_on_gc_types() {
@@ -137,12 +144,28 @@ pub fn surface(wasm: &[u8]) -> Result<Surface> {
 /// The contract read from a WIT file: allowed imports and required exports, by core name.
 #[derive(Debug)]
 pub struct Contract {
+    /// The functions a module may import, by (core module, core name).
     pub imports: BTreeMap<(String, String), Signature>,
+    /// The functions a module must export, by core name.
     pub exports: BTreeMap<String, Signature>,
+}
+
+impl Contract {
+    /// Every export an artifact keeps: [`MEMORY_EXPORT`] and the world's functions. The emit
+    /// stage drops all other exports (the build-time init and compile entries).
+    pub fn runtime_exports(&self) -> Vec<&str> {
+        std::iter::once(MEMORY_EXPORT)
+            .chain(self.exports.keys().map(String::as_str))
+            .collect()
+    }
 }
 
 /// Name of the world in `wit/executor.wit` that describes an executor artifact.
 pub const WORLD: &str = "executor";
+
+/// The name under which every artifact exports its linear memory (WIT has no memories, so the
+/// contract adds this one export to the world's functions).
+pub const MEMORY_EXPORT: &str = "memory";
 
 fn core_name(wit_name: &str) -> String {
     wit_name.replace('-', "_")
@@ -181,6 +204,20 @@ pub fn load(wit: &Path) -> Result<Contract> {
     let package = resolve
         .push_file(wit)
         .with_context(|| format!("parsing {}", wit.display()))?;
+    from_world(&resolve, package).with_context(|| format!("reading {}", wit.display()))
+}
+
+/// Reads the contract from WIT source text; `path` only names it in error messages.
+pub fn parse(path: &str, source: &str) -> Result<Contract> {
+    let mut resolve = Resolve::default();
+    let package = resolve
+        .push_source(path, source)
+        .with_context(|| format!("parsing {path}"))?;
+    from_world(&resolve, package).with_context(|| format!("reading {path}"))
+}
+
+/// The contract the [`WORLD`] world of `package` describes.
+fn from_world(resolve: &Resolve, package: wit_parser::PackageId) -> Result<Contract> {
     let world_id = resolve.select_world(&[package], Some(WORLD))?;
     let world = &resolve.worlds[world_id];
     let mut contract = Contract {
@@ -232,7 +269,7 @@ pub fn check(contract: &Contract, wasm: &[u8]) -> Result<()> {
     }
     let mut memory = false;
     for export in &surface.exports {
-        if export.kind == "memory" && export.name == "memory" {
+        if export.kind == "memory" && export.name == MEMORY_EXPORT {
             memory = true;
             continue;
         }
@@ -245,7 +282,7 @@ pub fn check(contract: &Contract, wasm: &[u8]) -> Result<()> {
         }
     }
     if !memory {
-        problems.push("the module does not export its `memory`".to_string());
+        problems.push(format!("the module does not export its `{MEMORY_EXPORT}`"));
     }
     for name in contract.exports.keys() {
         if !surface.exports.iter().any(|e| &e.name == name) {
@@ -259,4 +296,165 @@ pub fn check(contract: &Contract, wasm: &[u8]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{executor_contract, module, GUEST_WAT};
+
+    const GOOD: &str = r#"
+    (module
+      (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (memory (export "memory") 1)
+      (func (export "kiln_call")))
+    "#;
+
+    fn problems(wat: &str) -> String {
+        let error = check(&executor_contract(), &module(wat)).unwrap_err();
+        format!("{error:#}")
+    }
+
+    #[test]
+    fn a_module_that_keeps_the_contract_passes() {
+        check(&executor_contract(), &module(GOOD)).unwrap();
+    }
+
+    #[test]
+    fn a_missing_export_fails() {
+        let text = problems(&GOOD.replace(r#"(func (export "kiln_call"))"#, ""));
+        assert!(
+            text.contains("the contract's export `kiln_call` is missing"),
+            "{text}"
+        );
+        let text = problems(&GOOD.replace(r#"(memory (export "memory") 1)"#, "(memory 1)"));
+        assert!(
+            text.contains("the module does not export its `memory`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_signature_fails() {
+        let text = problems(&GOOD.replace(
+            r#"(func (export "kiln_call"))"#,
+            r#"(func (export "kiln_call") (param i32))"#,
+        ));
+        assert!(
+            text.contains(
+                "export kiln_call (func [i32] -> []) does not match the contract's [] -> []"
+            ),
+            "{text}"
+        );
+        let text = problems(&GOOD.replace(
+            r#""proc_exit" (func (param i32))"#,
+            r#""proc_exit" (func (param i64))"#,
+        ));
+        assert!(
+            text.contains(
+                "import wasi_snapshot_preview1.proc_exit (func [i64] -> []) does not match the \
+                 contract's [i32] -> []"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_extra_import_or_export_fails() {
+        let text = problems(&GOOD.replace(
+            "(memory",
+            r#"(import "wasi_snapshot_preview1" "path_open" (func)) (memory"#,
+        ));
+        assert!(
+            text.contains(
+                "import wasi_snapshot_preview1.path_open (func [] -> []) is not in the contract"
+            ),
+            "{text}"
+        );
+        let text = problems(&GOOD.replace("(memory", r#"(import "env" "x" (global i32)) (memory"#));
+        assert!(
+            text.contains("import env.x (global) is not in the contract"),
+            "{text}"
+        );
+        // The wizened guest before emit still has its build-time exports.
+        let text = problems(GUEST_WAT);
+        assert!(
+            text.contains("export kiln_init (func [] -> []) is not in the contract"),
+            "{text}"
+        );
+        assert!(
+            text.contains("export __stack_pointer (global) is not in the contract"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let text = problems(r#"(module (import "env" "x" (func)))"#);
+        assert!(
+            text.starts_with("the module breaks wit/executor.wit"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
+    fn the_runtime_exports_come_from_the_wit() {
+        assert_eq!(
+            executor_contract().runtime_exports(),
+            ["memory", "kiln_call"]
+        );
+        let contract = parse(
+            "other.wit",
+            "package test:other;\n\
+             world executor {\n\
+               export kiln-call: func();\n\
+               export kiln-warm-up: func(bytes: u32) -> u64;\n\
+             }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            contract.runtime_exports(),
+            ["memory", "kiln_call", "kiln_warm_up"]
+        );
+        assert_eq!(
+            contract.exports["kiln_warm_up"],
+            Signature {
+                params: vec![ValType::I32],
+                results: vec![ValType::I64],
+            }
+        );
+        assert!(contract.imports.is_empty());
+    }
+
+    #[test]
+    fn the_wasi_imports_come_from_the_wit() {
+        let contract = executor_contract();
+        let key = |name: &str| ("wasi_snapshot_preview1".to_string(), name.to_string());
+        assert_eq!(
+            contract.imports[&key("clock_time_get")],
+            Signature {
+                params: vec![ValType::I32, ValType::I64, ValType::I32],
+                results: vec![ValType::I32],
+            }
+        );
+        assert!(!contract.imports.contains_key(&key("path_open")));
+    }
+
+    #[test]
+    fn a_wit_without_the_world_is_refused() {
+        let error = parse("w.wit", "package test:w;\nworld other {}\n").unwrap_err();
+        assert!(format!("{error:#}").contains("executor"), "{error:#}");
+    }
+
+    #[test]
+    fn surface_refuses_a_component() {
+        let component = wat::parse_str("(component)").unwrap();
+        let error = surface(&component).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not a core module"),
+            "{error:#}"
+        );
+    }
 }

@@ -16,7 +16,7 @@ pub const GUEST_PATH: &str = "target/shim/wasm32-wasip1/release/kiln_runtime_shi
 ///
 /// Cargo runs from the project root so `.cargo/config.toml` (the wasm32-wasi C toolchain
 /// settings) applies.
-pub fn build(root: &Path) -> Result<PathBuf> {
+pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     let manifest = root.join("runtime-shim/Cargo.toml");
     if !manifest.is_file() {
         bail!("no guest crate at {}", manifest.display());
@@ -62,7 +62,12 @@ pub(crate) fn build_time_wasi(input: &[u8]) -> (WasiP1Ctx, MemoryOutputPipe, Mem
 
 /// Runs `export` of an instance of `module` with `input` on stdin and returns its stdout.
 /// The instance sees deterministic WASI; its stderr becomes the error message on failure.
-pub fn run_export(engine: &Engine, module: &Module, export: &str, input: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn run_export(
+    engine: &Engine,
+    module: &Module,
+    export: &str,
+    input: &[u8],
+) -> Result<Vec<u8>> {
     let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
     let (wasi, stdout, stderr) = build_time_wasi(input);

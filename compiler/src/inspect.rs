@@ -1,18 +1,24 @@
-//! Reads the build info an artifact carries (the custom section written by [`crate::emit`]).
+//! Reads back what an artifact says about itself: the build info and `producers` custom
+//! sections the emit stage writes, and the module's imports and exports.
 
-use crate::emit::{self, BUILD_INFO_SECTION};
+use crate::emit::{self, Producers, BUILD_INFO_SECTION, PRODUCERS_SECTION};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use wasmparser::Payload;
 
 /// What every artifact says about how it was built. Deterministic: no times, no paths.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct BuildInfo {
+    /// The kiln release that built the artifact.
     pub kiln_version: String,
     /// `snapshot`, `bytecode` or `plain`.
     pub kind: String,
+    /// The wasmtime release the artifact was snapshotted and precompiled with.
     pub wasmtime_version: String,
+    /// The javy release the guest is built on (from the guest's lock file).
     pub javy_version: String,
+    /// The rquickjs release the guest is built on (from the guest's lock file).
     pub rquickjs_version: String,
     /// SHA-256 of the rollup bundle of the executor.
     pub bundle_sha256: String,
@@ -25,29 +31,58 @@ pub struct BuildInfo {
 
 /// The build info of a `.wasm` artifact.
 pub fn read_wasm(wasm: &[u8]) -> Result<BuildInfo> {
-    for section in emit::sections(wasm)? {
-        if section.id != 0 {
-            continue;
-        }
-        let (name, data) = emit::custom_section(&section)?;
-        if name == BUILD_INFO_SECTION {
-            return serde_json::from_slice(data).context("the build info section is not valid");
+    for payload in emit::payloads(wasm)? {
+        if let Payload::CustomSection(reader) = payload? {
+            if reader.name() == BUILD_INFO_SECTION {
+                return serde_json::from_slice(reader.data())
+                    .context("the build info section is not valid");
+            }
         }
     }
     bail!("no `{BUILD_INFO_SECTION}` section: not an artifact of kiln build")
 }
 
+/// The `producers` section of a module, one `field: name version` line per value (the version
+/// left out when empty), merged over all producers sections; empty when there is none.
+pub fn read_producers(wasm: &[u8]) -> Result<Vec<String>> {
+    let mut producers = Producers::default();
+    for payload in emit::payloads(wasm)? {
+        if let Payload::CustomSection(reader) = payload? {
+            if reader.name() == PRODUCERS_SECTION {
+                producers.merge(&Producers::read(reader.data(), reader.data_offset())?);
+            }
+        }
+    }
+    Ok(producers
+        .fields()
+        .iter()
+        .flat_map(|(field, values)| {
+            values.iter().map(move |(name, version)| {
+                format!("{field}: {name} {version}").trim_end().to_string()
+            })
+        })
+        .collect())
+}
+
 /// What `kiln inspect` reports about a file.
 #[derive(Debug, Serialize)]
 pub struct Inspection {
+    /// The inspected file.
     pub path: PathBuf,
+    /// Its size.
     pub bytes: u64,
+    /// Its hex SHA-256.
     pub sha256: String,
     /// The `.wasm` the build info was read from (the file itself, or a `.cwasm`'s source).
     pub wasm: PathBuf,
+    /// The module's exports, one `name (kind signature)` each.
     pub exports: Vec<String>,
+    /// The module's imports, one `module.name (kind signature)` each.
     pub imports: Vec<String>,
+    /// The build info the module carries.
     pub build_info: BuildInfo,
+    /// The module's `producers` section, one `field: name version` each.
+    pub producers: Vec<String>,
 }
 
 /// Inspects a `.wasm` artifact, or a `.cwasm` through the `.wasm` beside it.
@@ -70,6 +105,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     };
     let build_info = read_wasm(&wasm)?;
     let surface = crate::contract::surface(&wasm)?;
+    let producers = read_producers(&wasm)?;
     Ok(Inspection {
         path: path.to_path_buf(),
         bytes: bytes.len() as u64,
@@ -78,5 +114,92 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         exports: surface.exports.iter().map(|e| e.to_string()).collect(),
         imports: surface.imports.iter().map(|i| i.to_string()).collect(),
         build_info,
+        producers,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{executor_contract, module, GUEST_WAT};
+
+    fn info() -> BuildInfo {
+        BuildInfo {
+            kiln_version: "1.2.3".into(),
+            kind: "snapshot".into(),
+            wasmtime_version: "48.0.8".into(),
+            javy_version: "8.0.0".into(),
+            rquickjs_version: "0.10.0".into(),
+            bundle_sha256: crate::sha256_hex(b"bundle"),
+            shim_sha256: crate::sha256_hex(b"shim"),
+            bytecode_sha256: None,
+        }
+    }
+
+    fn artifact(info: &BuildInfo) -> Vec<u8> {
+        let json = serde_json::to_vec(info).unwrap();
+        emit::finish(&module(GUEST_WAT), &executor_contract(), &json).unwrap()
+    }
+
+    #[test]
+    fn the_build_info_reads_back() {
+        assert_eq!(read_wasm(&artifact(&info())).unwrap(), info());
+        let bytecode = BuildInfo {
+            kind: "bytecode".into(),
+            bytecode_sha256: Some(crate::sha256_hex(b"bytecode")),
+            ..info()
+        };
+        assert_eq!(read_wasm(&artifact(&bytecode)).unwrap(), bytecode);
+    }
+
+    #[test]
+    fn a_module_without_build_info_is_refused() {
+        let error = read_wasm(&module("(module)")).unwrap_err().to_string();
+        assert!(error.contains("not an artifact of kiln build"), "{error}");
+        // The guest's stale section is not build info kiln wrote.
+        let error = read_wasm(&module(GUEST_WAT)).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("the build info section is not valid"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn the_producers_read_back() {
+        let producers = read_producers(&artifact(&info())).unwrap();
+        assert_eq!(
+            producers,
+            [
+                "language: Rust".to_string(),
+                "language: JavaScript".to_string(),
+                "processed-by: rustc 1.95.0".to_string(),
+                format!("processed-by: kiln {}", kiln_runner::KILN_VERSION),
+                format!("processed-by: wasmtime-wizer {}", emit::WIZER_VERSION),
+            ]
+        );
+        assert!(read_producers(&module("(module)")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn inspect_reads_a_cwasm_through_the_wasm_beside_it() {
+        let dir = std::env::temp_dir().join(format!("kiln-inspect-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wasm = artifact(&info());
+        std::fs::write(dir.join("a.wasm"), &wasm).unwrap();
+        std::fs::write(dir.join("a.cwasm"), b"precompiled").unwrap();
+        let inspection = inspect(&dir.join("a.cwasm")).unwrap();
+        assert_eq!(inspection.bytes, 11);
+        assert_eq!(inspection.sha256, crate::sha256_hex(b"precompiled"));
+        assert_eq!(inspection.wasm, dir.join("a.wasm"));
+        assert_eq!(inspection.build_info, info());
+        assert_eq!(
+            inspection.exports,
+            ["memory (memory)", "kiln_call (func [] -> [])"]
+        );
+        assert_eq!(inspection.imports.len(), 2);
+        assert_eq!(inspection.producers.len(), 5);
+        let missing = inspect(&dir.join("b.cwasm")).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(format!("{missing:#}").contains("reading"), "{missing:#}");
+    }
 }

@@ -1,20 +1,26 @@
 //! kiln's build pipeline: from the executor's ES modules and the QuickJS guest to the three
 //! runnable artifacts (snapshot, bytecode baseline, plain baseline) and their `.cwasm` forms.
 //!
-//! One module per stage: [`guest`] builds the QuickJS guest, [`bundle`] runs rollup,
-//! [`bytecode`] compiles the bundle to QuickJS bytecode inside the guest, [`snapshot`] wizens
-//! the guest, [`emit`] post-processes and precompiles, [`contract`] checks every artifact
-//! against `wit/executor.wit`, and [`inspect`] reads the build info back.
+//! [`build`] runs the stages in order: the guest is built (`guest`), rollup bundles the
+//! executor (`bundle`), the guest compiles the bundle to QuickJS bytecode (`bytecode`), Wizer
+//! snapshots the guest once per artifact kind (`snapshot`), and the emit stage drops the
+//! build-time exports, stamps the build info and `producers` sections and precompiles. Every
+//! artifact is checked against `wit/executor.wit` ([`contract`]); [`inspect`] reads the build
+//! info back.
 
-pub mod bundle;
-pub mod bytecode;
+#![warn(missing_docs)]
+
+mod bundle;
+mod bytecode;
 pub mod contract;
-pub mod emit;
+mod emit;
 pub mod guest;
 pub mod inspect;
-pub mod pipeline;
-pub mod snapshot;
+mod pipeline;
+mod snapshot;
 
+pub use emit::{check_header, ModuleFormatError, BUILD_INFO_SECTION, PRODUCERS_SECTION};
+pub use guest::GUEST_PATH;
 pub use inspect::BuildInfo;
 pub use pipeline::{build, ArtifactKind, ArtifactReport, BuildOptions, BuildReport, StageTiming};
 
@@ -25,3 +31,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod test_support;

@@ -26,6 +26,7 @@ pub enum ArtifactKind {
 }
 
 impl ArtifactKind {
+    /// Every kind, in build order.
     pub const ALL: [ArtifactKind; 3] = [
         ArtifactKind::Snapshot,
         ArtifactKind::Bytecode,
@@ -41,6 +42,7 @@ impl ArtifactKind {
         }
     }
 
+    /// The kind's name in build info, reports and the CLI.
     pub fn name(self) -> &'static str {
         match self {
             ArtifactKind::Snapshot => "snapshot",
@@ -73,6 +75,8 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
+    /// Builds from the project at `root` into `root/target/kiln`, with the guest built from
+    /// source and the `.cwasm` forms written.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         Self {
@@ -87,9 +91,12 @@ impl BuildOptions {
 /// One finished stage.
 #[derive(Clone, Debug, Serialize)]
 pub struct StageTiming {
+    /// The stage's name (`guest`, `bundle`, `bytecode`, `snapshot`, `emit`, …).
     pub name: &'static str,
+    /// How long it took (milliseconds in JSON).
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,
+    /// One line about what it produced.
     pub detail: String,
 }
 
@@ -100,26 +107,40 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 /// One written artifact.
 #[derive(Clone, Debug, Serialize)]
 pub struct ArtifactReport {
+    /// Which artifact.
     pub kind: ArtifactKind,
+    /// Where its `.wasm` is.
     pub wasm: PathBuf,
+    /// The `.wasm`'s size.
     pub wasm_bytes: u64,
+    /// The `.wasm`'s hex SHA-256.
     pub wasm_sha256: String,
+    /// Where its `.cwasm` is, if precompiled.
     pub cwasm: Option<PathBuf>,
+    /// The `.cwasm`'s size, if precompiled.
     pub cwasm_bytes: Option<u64>,
 }
 
 /// Everything `kiln build` did; also written as `build-info.json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildReport {
+    /// The snapshot artifact's build info (the others differ only in `kind` and
+    /// `bytecode_sha256`).
     pub info: BuildInfo,
+    /// Where the rollup bundle was written.
     pub bundle: PathBuf,
+    /// The bundle's size.
     pub bundle_bytes: u64,
+    /// The size of the executor's QuickJS bytecode.
     pub bytecode_bytes: u64,
+    /// The written artifacts, in [`ArtifactKind::ALL`] order.
     pub artifacts: Vec<ArtifactReport>,
+    /// Every stage, in the order it ran.
     pub stages: Vec<StageTiming>,
 }
 
 impl BuildReport {
+    /// The report of one artifact.
     pub fn artifact(&self, kind: ArtifactKind) -> Option<&ArtifactReport> {
         self.artifacts.iter().find(|a| a.kind == kind)
     }
@@ -154,6 +175,22 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Runs the whole pipeline; `progress` sees each stage as it finishes.
+///
+/// Needs Node.js (rollup) and, unless [`BuildOptions::guest`] names a prebuilt guest, the
+/// wasm32-wasip1 toolchain. The same inputs give byte-identical artifacts.
+///
+/// ```no_run
+/// use kiln_compiler::{build, ArtifactKind, BuildOptions};
+///
+/// let mut options = BuildOptions::new(".");
+/// options.precompile = false;
+/// let report = build(&options, &mut |stage| {
+///     eprintln!("{:<10} {:?} {}", stage.name, stage.duration, stage.detail)
+/// })?;
+/// let snapshot = report.artifact(ArtifactKind::Snapshot).expect("always built");
+/// println!("{} ({} bytes)", snapshot.wasm.display(), snapshot.wasm_bytes);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub fn build(
     options: &BuildOptions,
     progress: &mut dyn FnMut(&StageTiming),
@@ -236,7 +273,7 @@ pub fn build(
         let mut finished = Vec::new();
         for (kind, wasm) in &wizened {
             let info = serde_json::to_vec(&info_for(*kind))?;
-            let artifact = emit::finish(wasm, &info)?;
+            let artifact = emit::finish(wasm, &contract, &info)?;
             contract::check(&contract, &artifact)
                 .with_context(|| format!("checking the {} artifact", kind.name()))?;
             let path = out.join(format!("{}.wasm", kind.stem()));
@@ -245,7 +282,7 @@ pub fn build(
         }
         Ok((
             finished,
-            "build-time exports dropped, build info stamped, wit checked".into(),
+            "build-time exports dropped, build info and producers stamped, wit checked".into(),
         ))
     })?;
 
