@@ -94,6 +94,34 @@ fn artifacts_match_the_wit_contract() {
     assert!(error.contains("kiln_compile"), "{error}");
 }
 
+/// Every artifact describes itself in the standard `producers` section (what
+/// `wasm-tools metadata show` prints): one section, the guest's toolchain kept, kiln added.
+fn artifacts_carry_one_producers_section() {
+    for kind in ArtifactKind::ALL {
+        let wasm = std::fs::read(&artifacts().artifact(kind).unwrap().wasm).unwrap();
+        let sections = wasmparser::Parser::new(0)
+            .parse_all(&wasm)
+            .filter(|payload| {
+                matches!(payload, Ok(wasmparser::Payload::CustomSection(reader)) if reader.name() == "producers")
+            })
+            .count();
+        assert_eq!(sections, 1, "{}: producers sections", kind.name());
+        let producers = inspect::read_producers(&wasm).unwrap();
+        let has = |line: &str| producers.iter().any(|p| p == line);
+        assert!(has("language: JavaScript"), "{}: {producers:?}", kind.name());
+        assert!(
+            has(&format!("processed-by: kiln {}", kiln_runner::KILN_VERSION)),
+            "{}: {producers:?}",
+            kind.name()
+        );
+        assert!(
+            producers.iter().any(|p| p.starts_with("processed-by: rustc")),
+            "{}: the guest's own producers are kept: {producers:?}",
+            kind.name()
+        );
+    }
+}
+
 fn inspect_shows_the_build_info() {
     let report = artifacts();
     let bundle = std::fs::read(&report.bundle).unwrap();
