@@ -2,7 +2,7 @@
 //! runs one of its build-time exports inside wasmtime.
 
 use anyhow::{bail, Context, Result};
-use kiln_runner::host::{self, Sources};
+use kiln_runner::wasi::{self, ClockAndRandomness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wasmtime::{Engine, Linker, Module, Store};
@@ -51,11 +51,11 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
 pub(crate) fn build_time_wasi(input: &[u8]) -> (WasiP1Ctx, MemoryOutputPipe, MemoryOutputPipe) {
     let stdout = MemoryOutputPipe::new(usize::MAX / 2);
     let stderr = MemoryOutputPipe::new(1 << 20);
-    let wasi = host::wasi_ctx(
+    let wasi = wasi::context(
         input.to_vec(),
         &stdout,
         Some(&stderr),
-        Sources::Deterministic,
+        ClockAndRandomness::Fixed,
     );
     (wasi, stdout, stderr)
 }

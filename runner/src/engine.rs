@@ -38,7 +38,10 @@ pub enum Allocation {
     OnDemand,
     /// Pre-reserved slots with copy-on-write memory images: cheapest per call, right for
     /// long-lived hosts that serve many calls.
-    Pooling { instances: u32 },
+    Pooling {
+        /// How many instances (and memories, and tables) may exist at once.
+        instances: u32,
+    },
 }
 
 /// Builds the engine used to run (and precompile) executor modules.

@@ -1,19 +1,36 @@
 //! kiln's runner: the wasmtime host that executes executor calls, one fresh instance per call,
 //! under limits that turn into clean Z5 errors.
 //!
-//! The pieces: [`cache`] keeps compiled `.wasm` artifacts, [`engine`] holds the one engine configuration shared with the build pipeline
-//! (a `.cwasm` only loads into an engine with the same settings), [`host`] builds each call's
-//! WASI context and resource limiter, [`z22`] speaks the answer envelope, and [`runner`] ties
-//! them together into [`Runner::call`].
+//! The API: a [`Runner`] loads an artifact (through a compilation [`Cache`] for `.wasm`) and
+//! answers each [`Runner::call`] with a [`CallOutcome`]; [`engine`] holds the one engine
+//! configuration shared with the build pipeline (a `.cwasm` only loads into an engine with the
+//! same settings); [`wasi`] builds the WASI context calls (and build-time runs of the guest)
+//! see; [`envelope`] speaks the Z22 answer envelope.
+//!
+//! Inside, one module per job: `load` (artifact and cache to module), `call` (one call's
+//! store, limits and instance), `classify` (how a call ended, as an [`ErrorType`]), `answer`
+//! (the executor's output read and written back out), `metadata` (the entries the runner
+//! adds), `ticker` (the epoch thread that makes timeouts fire) and `host` (what a store holds).
 
-pub mod cache;
+#![warn(missing_docs)]
+
+mod answer;
+mod cache;
+mod call;
+mod classify;
 pub mod engine;
-pub mod host;
-pub mod runner;
-pub mod z22;
+pub mod envelope;
+mod host;
+mod load;
+mod metadata;
+mod runner;
+mod ticker;
+pub mod wasi;
 
+pub use cache::{Cache, CacheEvent};
+pub use call::CALL_EXPORT;
+pub use envelope::ErrorType;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};
-pub use z22::ErrorType;
 
 /// The kiln version every artifact and answer is stamped with.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,25 +1,21 @@
-//! Runs executor calls: one shared engine and `InstancePre`, a fresh store and instance per
-//! call, and every way a call can end (answer, trap, limit) turned into a Z22.
+//! The runner's public face: a [`Runner`] loads an executor artifact once (one engine, one
+//! `InstancePre`, one epoch ticker) and serves calls, each in a fresh instance under
+//! [`Limits`], each answered with a Z22 whatever happens.
 
-use crate::cache::{Cache, CacheEvent};
+use crate::answer::{self, Answer};
+use crate::cache::Cache;
+use crate::call::{self, CALL_EXPORT};
+use crate::classify;
 use crate::engine::{self, Allocation};
-use crate::host::{self, Host, MemoryLimiter, Sources};
-use crate::z22::{self, ErrorType};
-use serde_json::value::RawValue;
+use crate::envelope::ErrorType;
+use crate::host::Host;
+use crate::metadata;
+use crate::ticker::{self, EpochTicker, Spawn};
+use crate::wasi::ClockAndRandomness;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
-use wasmtime::{Engine, InstancePre, Linker, Module, Store, Trap};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-
-/// The export every executor artifact serves calls through.
-pub const CALL_EXPORT: &str = "kiln_call";
-
-/// How often the epoch ticks; timeouts are enforced to this granularity.
-const EPOCH_TICK: Duration = Duration::from_millis(1);
+use std::time::Duration;
+use wasmtime::{Engine, InstancePre, Linker, Module};
 
 /// Per-call limits.
 #[derive(Clone, Debug)]
@@ -34,9 +30,6 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Cap on the request's size, in bytes.
     pub max_request_bytes: usize,
-    /// Fixed clock and randomness, and no timing metadata: the same request gives the same
-    /// answer, byte for byte.
-    pub deterministic: bool,
 }
 
 impl Default for Limits {
@@ -47,7 +40,6 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             max_output_bytes: 16 << 20,
             max_request_bytes: 16 << 20,
-            deterministic: false,
         }
     }
 }
@@ -55,26 +47,43 @@ impl Default for Limits {
 /// Why a runner could not be set up. Calls themselves never fail: they answer with a Z5.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
+    /// The artifact could not be read.
     #[error("cannot read artifact {path}: {source}")]
     Read {
+        /// The artifact.
         path: PathBuf,
+        /// Why it could not be read.
         source: std::io::Error,
     },
+    /// A `.cwasm` made for other engine settings or another wasmtime, with no `.wasm` beside
+    /// it to compile instead.
     #[error(
         "artifact {path} cannot be loaded by this runner (built with other engine settings or \
          another wasmtime version; rebuild it with `kiln build`): {reason}"
     )]
     Incompatible {
+        /// The artifact.
         path: PathBuf,
+        /// What wasmtime said.
         reason: wasmtime::Error,
     },
+    /// The artifact is not a module an executor call can run.
     #[error("artifact {path} is not a valid executor module: {reason:#}")]
     Invalid {
+        /// The artifact.
         path: PathBuf,
+        /// What is wrong with it.
         reason: wasmtime::Error,
     },
+    /// A module given to [`Runner::new`] is not one an executor call can run.
+    #[error("not a valid executor module: {0:#}")]
+    Module(wasmtime::Error),
+    /// The engine could not be created.
     #[error("setting up the wasmtime engine: {0}")]
     Engine(wasmtime::Error),
+    /// The thread that makes timeouts fire could not be started.
+    #[error("cannot start the epoch ticker thread that enforces timeouts: {0}")]
+    Ticker(std::io::Error),
 }
 
 /// What one call measured.
@@ -99,6 +108,7 @@ pub struct CallOutcome {
     pub answer: String,
     /// The error the answer carries: its Z5K1 type and Z5K2 message.
     pub error: Option<(String, String)>,
+    /// What the call measured.
     pub metrics: CallMetrics,
 }
 
@@ -113,41 +123,8 @@ impl CallOutcome {
 
     /// The answer's Z22K1, as JSON text.
     pub fn value_json(&self) -> Option<String> {
-        serde_json::from_str::<RawZ22>(&self.answer)
-            .ok()
-            .map(|raw| raw.value.get().to_string())
+        answer::value_json(&self.answer)
     }
-}
-
-/// The top level of a Z22 as the executor wrote it. Only Z22K2 (metadata, shallow) is parsed
-/// into a value; the value itself stays text however deep it is nested, so hostile nesting
-/// cannot exhaust the host's stack.
-#[derive(serde::Deserialize)]
-struct RawZ22<'a> {
-    #[serde(rename = "Z1K1", borrow)]
-    kind: &'a RawValue,
-    #[serde(rename = "Z22K1", borrow)]
-    value: &'a RawValue,
-    #[serde(rename = "Z22K2", borrow)]
-    metadata: Option<&'a RawValue>,
-}
-
-/// The `K1` of a Z22K2 map, or the reference of a void Z22K2.
-#[derive(serde::Deserialize)]
-struct RawMetadata<'a> {
-    #[serde(rename = "K1", borrow)]
-    list: Option<&'a RawValue>,
-    #[serde(rename = "Z9K1", borrow)]
-    reference: Option<&'a str>,
-}
-
-/// An answer on its way out: raw Z1K1 and Z22K1, the raw list of the Z22K2 map (`None` when
-/// void), and the error that map carries.
-struct Answer {
-    kind: String,
-    value: String,
-    metadata_list: Option<String>,
-    error: Option<(String, String)>,
 }
 
 /// Serves calls of one executor artifact.
@@ -155,33 +132,71 @@ pub struct Runner {
     engine: Engine,
     pre: InstancePre<Host>,
     limits: Limits,
+    reproducible: bool,
     notes: Vec<String>,
     _ticker: EpochTicker,
 }
 
 impl Runner {
     /// Loads an artifact: a `.cwasm` is mapped into memory as is, a `.wasm` is compiled
-    /// through the default compilation cache.
+    /// through the default compilation cache ([`Cache::default_location`]; without one, in
+    /// memory only).
     pub fn load(path: &Path, allocation: Allocation, limits: Limits) -> Result<Self, RunnerError> {
-        Self::load_with_cache(path, allocation, limits, &Cache::default_location())
+        Self::load_with_cache(path, allocation, limits, Cache::default_location().as_ref())
     }
 
-    /// [`Runner::load`] with an explicit compilation cache.
+    /// [`Runner::load`] with an explicit compilation cache (`None`: compile in memory only).
     pub fn load_with_cache(
         path: &Path,
         allocation: Allocation,
         limits: Limits,
-        cache: &Cache,
+        cache: Option<&Cache>,
     ) -> Result<Self, RunnerError> {
         let engine = engine::engine(allocation).map_err(RunnerError::Engine)?;
-        let (module, notes) = load_module(&engine, path, cache)?;
-        let mut runner =
-            Self::new(engine, &module, limits).map_err(|reason| RunnerError::Invalid {
-                path: path.to_path_buf(),
-                reason,
-            })?;
+        let (module, notes) = crate::load::module(&engine, path, cache)?;
+        let pre = link(&engine, &module).map_err(|reason| RunnerError::Invalid {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        let mut runner = Self::assemble(engine, pre, limits, ticker::spawn_thread)?;
         runner.notes = notes;
         Ok(runner)
+    }
+
+    /// A runner over a module already compiled for `engine`.
+    pub fn new(engine: Engine, module: &Module, limits: Limits) -> Result<Self, RunnerError> {
+        let pre = link(&engine, module).map_err(RunnerError::Module)?;
+        Self::assemble(engine, pre, limits, ticker::spawn_thread)
+    }
+
+    /// The runner of `pre`, its epoch ticker started with `spawn`.
+    fn assemble(
+        engine: Engine,
+        pre: InstancePre<Host>,
+        limits: Limits,
+        spawn: Spawn,
+    ) -> Result<Self, RunnerError> {
+        let ticker = EpochTicker::start(engine.clone(), spawn).map_err(RunnerError::Ticker)?;
+        Ok(Self {
+            engine,
+            pre,
+            limits,
+            reproducible: false,
+            notes: Vec::new(),
+            _ticker: ticker,
+        })
+    }
+
+    /// Makes calls reproducible (or not again): a fixed clock and fixed randomness, and no
+    /// timing metadata, so the same request gives the same answer, byte for byte.
+    pub fn reproducible(mut self, reproducible: bool) -> Self {
+        self.reproducible = reproducible;
+        self
+    }
+
+    /// Whether calls are reproducible (see [`Runner::reproducible`]).
+    pub fn is_reproducible(&self) -> bool {
+        self.reproducible
     }
 
     /// What loading did that the user may want to know (recompilations, cache use).
@@ -189,39 +204,43 @@ impl Runner {
         &self.notes
     }
 
-    /// A runner over a module already compiled for `engine`.
-    pub fn new(engine: Engine, module: &Module, limits: Limits) -> wasmtime::Result<Self> {
-        let mut linker: Linker<Host> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |host: &mut Host| &mut host.wasi)?;
-        let pre = linker.instantiate_pre(module)?;
-        if module.get_export(CALL_EXPORT).is_none() {
-            wasmtime::bail!("the module has no `{CALL_EXPORT}` export");
-        }
-        let ticker = EpochTicker::start(engine.clone());
-        Ok(Self {
-            engine,
-            pre,
-            limits,
-            notes: Vec::new(),
-            _ticker: ticker,
-        })
-    }
-
+    /// The limits every call runs under.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
+    /// The engine the artifact was loaded into.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
 
     /// Runs one request in a fresh instance and answers with a Z22, whatever happens.
+    ///
+    /// ```no_run
+    /// use kiln_runner::engine::Allocation;
+    /// use kiln_runner::{Limits, Runner};
+    /// use std::path::Path;
+    ///
+    /// let runner = Runner::load(
+    ///     Path::new("target/kiln/executor.cwasm"),
+    ///     Allocation::OnDemand,
+    ///     Limits::default(),
+    /// )?;
+    /// // An executor request: the code, the function to call and its arguments, as JSON.
+    /// let request = std::fs::read("benches/calls/add.json")?;
+    /// let outcome = runner.call(&request);
+    /// match &outcome.error {
+    ///     None => println!("value: {}", outcome.value_json().unwrap_or_default()),
+    ///     Some((error_type, message)) => eprintln!("{error_type}: {message}"),
+    /// }
+    /// println!("{}", outcome.answer); // the whole Z22, one line of JSON
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call(&self, request: &[u8]) -> CallOutcome {
-        let limits = &self.limits;
-        let mut metrics = CallMetrics::default();
-        if request.len() > limits.max_request_bytes {
+        if request.len() > self.limits.max_request_bytes {
             return self.oversized(request.len());
         }
+        let mut metrics = CallMetrics::default();
         let answer = self.run(request, &mut metrics);
         self.outcome(answer, metrics)
     }
@@ -230,30 +249,19 @@ impl Runner {
     /// itself need not be held in memory).
     pub fn oversized(&self, length: usize) -> CallOutcome {
         let mut metrics = CallMetrics::default();
-        let answer = failure(
-            &mut metrics,
-            ErrorType::InvalidRequest,
-            format!(
-                "the request is {length} bytes, over the limit of {} bytes",
-                self.limits.max_request_bytes
-            ),
-        );
+        let message = classify::oversized_request(length, &self.limits);
+        let answer = answer::failure(&mut metrics, ErrorType::InvalidRequest, message);
         self.outcome(answer, metrics)
     }
 
     fn outcome(&self, answer: Answer, metrics: CallMetrics) -> CallOutcome {
-        let entries = if self.limits.deterministic {
+        let entries = if self.reproducible {
             Vec::new()
         } else {
-            self.metadata(&metrics)
+            metadata::entries(&metrics, self.limits.fuel.is_some())
         };
-        let metadata = z22::metadata_text(&entries, answer.metadata_list.as_deref());
-        let text = format!(
-            r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{metadata}}}"#,
-            answer.kind, answer.value
-        );
         CallOutcome {
-            answer: text,
+            answer: answer.text(&entries),
             error: answer.error,
             metrics,
         }
@@ -261,319 +269,398 @@ impl Runner {
 
     fn run(&self, request: &[u8], metrics: &mut CallMetrics) -> Answer {
         let limits = &self.limits;
-        let started = Instant::now();
-        // One byte over the cap tells an answer that was cut off from one that fits exactly.
-        let stdout = MemoryOutputPipe::new(limits.max_output_bytes.saturating_add(1));
-        let sources = if limits.deterministic {
-            Sources::Deterministic
+        let clock_and_randomness = if self.reproducible {
+            ClockAndRandomness::Fixed
         } else {
-            Sources::Live
+            ClockAndRandomness::Live
         };
-        // The guest writes to stderr only when it fails (a panic message): keep the start of it.
-        let stderr = MemoryOutputPipe::new(4096);
-        let host = Host {
-            wasi: host::wasi_ctx(request.to_vec(), &stdout, Some(&stderr), sources),
-            limiter: MemoryLimiter::new(limits.memory_bytes),
+        let execution = match call::execute(
+            &self.engine,
+            &self.pre,
+            limits,
+            clock_and_randomness,
+            request,
+            metrics,
+        ) {
+            Ok(execution) => execution,
+            Err(message) => return answer::failure(metrics, ErrorType::Unspecified, message),
         };
-        let mut store = Store::new(&self.engine, host);
-        store.limiter(|host| &mut host.limiter);
-        let budget = limits.fuel.unwrap_or(u64::MAX);
-        if let Err(e) = store.set_fuel(budget) {
-            return failure(
-                metrics,
-                ErrorType::Unspecified,
-                format!("setting fuel: {e}"),
-            );
+        if let Some((kind, message)) = classify::failure(&execution, limits) {
+            return answer::failure(metrics, kind, message);
         }
-        let ticks = limits.timeout.as_nanos() / EPOCH_TICK.as_nanos() + 1;
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
-
-        let instance = self.pre.instantiate(&mut store);
-        metrics.instantiate = started.elapsed();
-        let result = instance.and_then(|instance| {
-            let call = instance.get_typed_func::<(), ()>(&mut store, CALL_EXPORT)?;
-            let began = Instant::now();
-            let result = call.call(&mut store, ());
-            metrics.execute = began.elapsed();
-            result
-        });
-        metrics.fuel = budget - store.get_fuel().unwrap_or(budget);
-        let limiter = &store.data().limiter;
-        metrics.peak_memory = limiter.peak_bytes;
-        let memory_hit = limiter.hit;
-        drop(store);
-
-        let output = stdout.contents();
-        let overflowed = output.len() > limits.max_output_bytes;
-        let error = match result {
-            Err(_) if overflowed => Some((ErrorType::OutputTooLarge, self.output_message())),
-            Err(e) => {
-                let (kind, mut message) = classify_trap(&e, memory_hit, limits);
-                let said = String::from_utf8_lossy(&stderr.contents())
-                    .trim()
-                    .to_string();
-                if kind == ErrorType::Unspecified && !said.is_empty() {
-                    message = format!("{message}; the guest reported: {said}");
-                }
-                Some((kind, message))
-            }
-            Ok(()) if overflowed => Some((ErrorType::OutputTooLarge, self.output_message())),
-            Ok(()) => None,
+        let Some(answer) = answer::parse(&execution.stdout) else {
+            let message = classify::not_an_envelope(execution.stdout.len());
+            return answer::failure(metrics, ErrorType::Unspecified, message);
         };
-        if let Some((kind, message)) = error {
-            return failure(metrics, kind, message);
+        if let Some((kind, message)) =
+            classify::refused_growth(execution.memory_hit, answer.error.as_ref(), limits)
+        {
+            return answer::failure(metrics, kind, message);
         }
-        let parsed = std::str::from_utf8(&output)
-            .ok()
-            .and_then(|text| serde_json::from_str::<RawZ22>(text).ok())
-            .and_then(|raw| {
-                let (metadata_list, error) = match raw.metadata {
-                    None => (None, None),
-                    Some(metadata) => {
-                        let parts: RawMetadata = serde_json::from_str(metadata.get()).ok()?;
-                        match (parts.list, parts.reference) {
-                            (Some(list), _) => {
-                                // Only the executor's own small map (errors, logs) is parsed,
-                                // to read the error; the answer keeps the text as written.
-                                let readable = z22::replace_lone_surrogates(metadata.get());
-                                let map: Value = serde_json::from_str(&readable).ok()?;
-                                (Some(list.get().to_string()), z22::map_error(&map))
-                            }
-                            (None, Some("Z24")) => (None, None),
-                            (None, _) => return None,
-                        }
-                    }
-                };
-                Some(Answer {
-                    kind: raw.kind.get().to_string(),
-                    value: raw.value.get().to_string(),
-                    metadata_list,
-                    error,
-                })
-            });
-        match parsed {
-            Some(answer) => {
-                let error = answer.error.clone();
-                if let (true, Some((_, message))) = (memory_hit, &error) {
-                    // A growth was refused and the call failed: whatever QuickJS made of the
-                    // allocation failure, the cause is the memory limit.
-                    return failure(
-                        metrics,
-                        ErrorType::Memory,
-                        format!(
-                            "{}; the executor reported: {message}",
-                            memory_message(limits)
-                        ),
-                    );
-                }
-                metrics.error = error
-                    .map(|(zid, _)| ErrorType::from_zid(&zid).unwrap_or(ErrorType::Unspecified));
-                answer
-            }
-            None => failure(
-                metrics,
-                ErrorType::Unspecified,
-                format!(
-                    "the executor answered with {} bytes that are not a Z22 envelope",
-                    output.len()
-                ),
-            ),
-        }
+        metrics.error = answer
+            .error
+            .as_ref()
+            .map(|(zid, _)| ErrorType::from_zid(zid).unwrap_or(ErrorType::Unspecified));
+        answer
     }
+}
 
-    fn output_message(&self) -> String {
+/// Links `module` against WASI and checks it serves calls.
+fn link(engine: &Engine, module: &Module) -> wasmtime::Result<InstancePre<Host>> {
+    let mut linker: Linker<Host> = Linker::new(engine);
+    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |host: &mut Host| &mut host.wasi)?;
+    let pre = linker.instantiate_pre(module)?;
+    if module.get_export(CALL_EXPORT).is_none() {
+        wasmtime::bail!("the module has no `{CALL_EXPORT}` export");
+    }
+    Ok(pre)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope;
+
+    /// A Z22 with a Z6 value and void metadata, as an executor writes it.
+    const ANSWER: &str =
+        r#"{"Z1K1":"Z22","Z22K1":{"Z1K1":"Z6","Z6K1":"hi"},"Z22K2":{"Z1K1":"Z9","Z9K1":"Z24"}}"#;
+
+    /// An executor-shaped module: exports `memory` and `kiln_call`, whose body is `body`;
+    /// `$write` writes the first `len` bytes of `data` (placed at address 16) to file `fd`,
+    /// `$recurse` never returns, `$exit` is WASI's `proc_exit`.
+    fn module(body: &str, data: &str) -> String {
+        let escaped = data.replace('\\', "\\\\").replace('"', "\\\"");
         format!(
-            "the answer is larger than the limit of {} bytes",
-            self.limits.max_output_bytes
+            r#"(module
+                (import "wasi_snapshot_preview1" "fd_write"
+                    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+                (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+                (memory (export "memory") 1)
+                (data (i32.const 16) "{escaped}")
+                (func $write (param $fd i32) (param $len i32)
+                    (i32.store (i32.const 0) (i32.const 16))
+                    (i32.store (i32.const 4) (local.get $len))
+                    (drop (call $fd_write (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
+                (func $recurse (call $recurse))
+                (func (export "kiln_call") {body}))"#
         )
     }
 
-    fn metadata(&self, metrics: &CallMetrics) -> Vec<(&'static str, String)> {
-        let mut entries = vec![
-            (
-                "executionDuration",
-                format!("{} µs", metrics.execute.as_micros()),
-            ),
-            (
-                "instantiationDuration",
-                format!("{} µs", metrics.instantiate.as_micros()),
-            ),
-        ];
-        if self.limits.fuel.is_some() {
-            entries.push(("executionFuel", metrics.fuel.to_string()));
+    /// A body writing all of `data` to stdout.
+    fn write_all(data: &str) -> String {
+        format!("(call $write (i32.const 1) (i32.const {}))", data.len())
+    }
+
+    fn runner(wat: &str, limits: Limits) -> Runner {
+        let engine = engine::engine(Allocation::OnDemand).unwrap();
+        let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        Runner::new(engine, &module, limits).unwrap()
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(10),
+            memory_bytes: 1 << 20,
+            ..Limits::default()
         }
-        entries.push((
-            "executionMemoryUsage",
-            format!("{} bytes", metrics.peak_memory),
-        ));
-        entries.push(("kilnVersion", crate::KILN_VERSION.to_string()));
-        entries
     }
-}
 
-fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answer {
-    metrics.error = Some(kind);
-    let map = z22::metadata_map(vec![("errors".into(), z22::z5(kind, &message))]);
-    Answer {
-        kind: z22::reference("Z22").to_string(),
-        value: z22::VOID_TEXT.to_string(),
-        metadata_list: Some(map["K1"].to_string()),
-        error: Some((kind.zid().to_string(), message)),
+    /// Calls a module and checks the error it answers with, in the outcome, the metrics and
+    /// the answer's text alike.
+    fn fails(body: &str, data: &str, limits: Limits, kind: ErrorType, message: &str) {
+        let outcome = runner(&module(body, data), limits).call(b"{}");
+        let expected = Some((kind.zid().to_string(), message.to_string()));
+        assert_eq!(outcome.error, expected, "{body}");
+        assert_eq!(outcome.metrics.error, Some(kind));
+        let answer = outcome.envelope().unwrap();
+        assert_eq!(envelope::error(&answer), expected);
+        assert_eq!(answer["Z22K1"], envelope::reference("Z24"));
     }
-}
 
-fn memory_message(limits: &Limits) -> String {
-    format!(
-        "the call reached the memory limit of {} MiB",
-        limits.memory_bytes >> 20
-    )
-}
-
-/// Names the limit or fault that ended a call.
-fn classify_trap(
-    error: &wasmtime::Error,
-    memory_hit: bool,
-    limits: &Limits,
-) -> (ErrorType, String) {
-    let memory_message = || memory_message(limits);
-    if let Some(trap) = error.downcast_ref::<Trap>() {
-        return match trap {
-            Trap::Interrupt => (
-                ErrorType::Timeout,
-                format!(
-                    "the call exceeded the time limit of {} ms",
-                    limits.timeout.as_millis()
-                ),
-            ),
-            Trap::OutOfFuel => (
-                ErrorType::Fuel,
-                format!(
-                    "the call used up its fuel budget of {}",
-                    limits.fuel.unwrap_or(u64::MAX)
-                ),
-            ),
-            Trap::StackOverflow => (
-                ErrorType::Stack,
-                "the call overflowed the stack (too much recursion)".to_string(),
-            ),
-            _ if memory_hit => (ErrorType::Memory, memory_message()),
-            other => (
-                ErrorType::Unspecified,
-                format!("the executor trapped: {other}"),
-            ),
-        };
-    }
-    if memory_hit {
-        return (ErrorType::Memory, memory_message());
-    }
-    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return (
-            ErrorType::Unspecified,
-            format!("the executor exited with status {}", exit.0),
+    #[test]
+    fn an_answer_is_passed_on_with_metadata() {
+        let outcome = runner(&module(&write_all(ANSWER), ANSWER), limits()).call(b"{}");
+        assert_eq!(outcome.error, None);
+        assert_eq!(outcome.metrics.error, None);
+        assert_eq!(
+            outcome.value_json().as_deref(),
+            Some(r#"{"Z1K1":"Z6","Z6K1":"hi"}"#)
+        );
+        let answer = outcome.envelope().unwrap();
+        assert_eq!(
+            envelope::metadata(&answer, "kilnVersion"),
+            Some(envelope::string(crate::KILN_VERSION))
+        );
+        assert!(envelope::metadata(&answer, "executionDuration").is_some());
+        assert_eq!(envelope::metadata(&answer, "executionFuel"), None);
+        let memory = format!("{} bytes", 1 << 16);
+        assert_eq!(
+            envelope::metadata(&answer, "executionMemoryUsage"),
+            Some(envelope::string(&memory))
         );
     }
-    (
-        ErrorType::Unspecified,
-        format!("the executor failed: {error:#}"),
-    )
-}
 
-/// Loads an artifact for `engine`: a `.cwasm` is mapped as is (or, when it does not fit this
-/// engine and its `.wasm` is beside it, replaced by a cached compilation of that); a `.wasm` is
-/// compiled through the cache. Returns what happened worth telling the user.
-fn load_module(
-    engine: &Engine,
-    path: &Path,
-    cache: &Cache,
-) -> Result<(Module, Vec<String>), RunnerError> {
-    let mut notes = Vec::new();
-    let mut wasm_path = path.to_path_buf();
-    if path.extension().is_some_and(|ext| ext == "cwasm") {
-        if let Err(source) = std::fs::metadata(path) {
-            return Err(RunnerError::Read {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
-        // SAFETY: `.cwasm` files are produced by `kiln build` with this engine configuration;
-        // wasmtime checks the header (version, settings) before using the code.
-        match unsafe { Module::deserialize_file(engine, path) } {
-            Ok(module) => return Ok((module, notes)),
-            Err(reason) => {
-                wasm_path = path.with_extension("wasm");
-                if !wasm_path.is_file() {
-                    return Err(RunnerError::Incompatible {
-                        path: path.to_path_buf(),
-                        reason,
-                    });
-                }
-                notes.push(format!(
-                    "{} does not fit this runner ({reason}); compiling {} instead",
-                    path.display(),
-                    wasm_path.display()
-                ));
-            }
-        }
+    #[test]
+    fn a_reproducible_answer_is_the_executors_own() {
+        let runner = runner(&module(&write_all(ANSWER), ANSWER), limits()).reproducible(true);
+        assert!(runner.is_reproducible());
+        assert_eq!(runner.call(b"{}").answer, ANSWER);
+        assert_eq!(runner.call(b"{}").answer, ANSWER);
     }
-    let bytes = std::fs::read(&wasm_path).map_err(|source| RunnerError::Read {
-        path: wasm_path.clone(),
-        source,
-    })?;
-    let (module, event) = cache
-        .load(engine, &bytes)
-        .map_err(|reason| RunnerError::Invalid {
-            path: wasm_path.clone(),
-            reason,
-        })?;
-    match event {
-        CacheEvent::Hit(_) => {}
-        CacheEvent::Stored(entry) => notes.push(format!(
-            "compiled {} and cached it as {}",
-            wasm_path.display(),
-            entry.display()
-        )),
-        CacheEvent::Replaced { path, reason } => notes.push(format!(
-            "the cached compilation {} was unusable ({reason}); recompiled it",
-            path.display()
-        )),
-        CacheEvent::Unwritable { path, reason } => notes.push(format!(
-            "compiled {} but could not cache it at {} ({reason})",
-            wasm_path.display(),
-            path.display()
-        )),
+
+    #[test]
+    fn fuel_is_measured_under_a_budget() {
+        let limits = Limits {
+            fuel: Some(1_000_000),
+            ..limits()
+        };
+        let outcome = runner(&module(&write_all(ANSWER), ANSWER), limits).call(b"{}");
+        assert_eq!(outcome.error, None);
+        assert!(outcome.metrics.fuel > 0);
+        let fuel = outcome.metrics.fuel.to_string();
+        assert_eq!(
+            envelope::metadata(&outcome.envelope().unwrap(), "executionFuel"),
+            Some(envelope::string(&fuel))
+        );
     }
-    Ok((module, notes))
-}
 
-/// Advances the engine's epoch on a background thread, so deadlines set in ticks elapse.
-struct EpochTicker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl EpochTicker {
-    fn start(engine: Engine) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("kiln-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    engine.increment_epoch();
-                }
-            })
-            .ok();
-        Self { stop, thread }
+    #[test]
+    fn an_endless_call_times_out() {
+        let limits = Limits {
+            timeout: Duration::from_millis(30),
+            ..limits()
+        };
+        fails(
+            "(loop $l (br $l))",
+            "",
+            limits,
+            ErrorType::Timeout,
+            "the call exceeded the time limit of 30 ms",
+        );
     }
-}
 
-impl Drop for EpochTicker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    #[test]
+    fn an_endless_call_runs_out_of_fuel() {
+        let limits = Limits {
+            fuel: Some(10_000),
+            ..limits()
+        };
+        fails(
+            "(loop $l (br $l))",
+            "",
+            limits,
+            ErrorType::Fuel,
+            "the call used up its fuel budget of 10000",
+        );
+    }
+
+    #[test]
+    fn growing_past_the_memory_limit_is_a_memory_error() {
+        fails(
+            "(if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))",
+            "",
+            limits(),
+            ErrorType::Memory,
+            "the call reached the memory limit of 1 MiB",
+        );
+    }
+
+    #[test]
+    fn an_executor_error_after_a_refused_growth_is_a_memory_error() {
+        let written =
+            envelope::error_envelope(ErrorType::Evaluation, "InternalError: out of memory")
+                .to_string();
+        let body = format!(
+            "(drop (memory.grow (i32.const 100))) {}",
+            write_all(&written)
+        );
+        fails(
+            &body,
+            &written,
+            limits(),
+            ErrorType::Memory,
+            "the call reached the memory limit of 1 MiB; the executor reported: InternalError: \
+             out of memory",
+        );
+        // Without the refused growth, the executor's error is passed on as it is.
+        let outcome = runner(&module(&write_all(&written), &written), limits()).call(b"{}");
+        assert_eq!(
+            outcome.error,
+            Some((
+                "Z507".to_string(),
+                "InternalError: out of memory".to_string()
+            ))
+        );
+        assert_eq!(outcome.metrics.error, Some(ErrorType::Evaluation));
+    }
+
+    #[test]
+    fn endless_recursion_overflows_the_stack() {
+        fails(
+            "(call $recurse)",
+            "",
+            limits(),
+            ErrorType::Stack,
+            "the call overflowed the stack (too much recursion)",
+        );
+    }
+
+    #[test]
+    fn a_trap_is_unspecified_and_says_what_the_guest_reported() {
+        fails(
+            "unreachable",
+            "",
+            limits(),
+            ErrorType::Unspecified,
+            "the executor trapped: wasm trap: wasm `unreachable` instruction executed",
+        );
+        fails(
+            "(call $write (i32.const 2) (i32.const 5)) unreachable",
+            "boom!",
+            limits(),
+            ErrorType::Unspecified,
+            "the executor trapped: wasm trap: wasm `unreachable` instruction executed; the guest \
+             reported: boom!",
+        );
+        fails(
+            "(call $exit (i32.const 3))",
+            "",
+            limits(),
+            ErrorType::Unspecified,
+            "the executor exited with status 3",
+        );
+    }
+
+    #[test]
+    fn too_much_output_is_output_too_large() {
+        let limits = Limits {
+            max_output_bytes: 16,
+            ..limits()
+        };
+        let data = "x".repeat(64);
+        fails(
+            &write_all(&data),
+            &data,
+            limits,
+            ErrorType::OutputTooLarge,
+            "the answer is larger than the limit of 16 bytes",
+        );
+        // An answer of exactly the limit fits.
+        let limits = Limits {
+            max_output_bytes: ANSWER.len(),
+            ..self::limits()
+        };
+        let outcome = runner(&module(&write_all(ANSWER), ANSWER), limits).call(b"{}");
+        assert_eq!(outcome.error, None);
+    }
+
+    #[test]
+    fn output_that_is_not_a_z22_is_unspecified() {
+        fails(
+            &write_all("garbage"),
+            "garbage",
+            limits(),
+            ErrorType::Unspecified,
+            "the executor answered with 7 bytes that are not a Z22 envelope",
+        );
+        fails(
+            "",
+            "",
+            limits(),
+            ErrorType::Unspecified,
+            "the executor answered with 0 bytes that are not a Z22 envelope",
+        );
+    }
+
+    #[test]
+    fn an_oversized_request_is_refused_before_running() {
+        let limits = Limits {
+            max_request_bytes: 4,
+            ..limits()
+        };
+        // The module would time out; the request never reaches it.
+        let runner = runner(&module("(loop $l (br $l))", ""), limits);
+        let outcome = runner.call(b"12345");
+        let expected = Some((
+            "Z561".to_string(),
+            "the request is 5 bytes, over the limit of 4 bytes".to_string(),
+        ));
+        assert_eq!(outcome.error, expected);
+        assert_eq!(outcome.metrics.error, Some(ErrorType::InvalidRequest));
+        assert_eq!(
+            runner.oversized(1 << 30).metrics.error,
+            Some(ErrorType::InvalidRequest)
+        );
+    }
+
+    #[test]
+    fn a_module_without_the_call_export_is_refused() {
+        let engine = engine::engine(Allocation::OnDemand).unwrap();
+        let module = Module::new(&engine, wat::parse_str("(module)").unwrap()).unwrap();
+        let error = Runner::new(engine, &module, limits()).err().unwrap();
+        assert!(matches!(error, RunnerError::Module(_)));
+        assert_eq!(
+            error.to_string(),
+            "not a valid executor module: the module has no `kiln_call` export"
+        );
+    }
+
+    #[test]
+    fn a_ticker_that_cannot_start_fails_the_runner() {
+        let engine = engine::engine(Allocation::OnDemand).unwrap();
+        let wat = module(&write_all(ANSWER), ANSWER);
+        let module = Module::new(&engine, wat::parse_str(&wat).unwrap()).unwrap();
+        let pre = link(&engine, &module).unwrap();
+        let error = Runner::assemble(engine, pre, limits(), ticker::tests::failing_spawn)
+            .err()
+            .expect("no runner without a ticker");
+        assert!(matches!(error, RunnerError::Ticker(_)));
+        assert_eq!(
+            error.to_string(),
+            "cannot start the epoch ticker thread that enforces timeouts: no more threads"
+        );
+    }
+
+    #[test]
+    fn loading_reads_wasm_through_the_cache_or_without_one() {
+        let dir = std::env::temp_dir().join(format!("kiln-runner-load-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let artifact = dir.join("executor.wasm");
+        let wasm = wat::parse_str(module(&write_all(ANSWER), ANSWER)).unwrap();
+        std::fs::write(&artifact, &wasm).unwrap();
+        let cache = Cache::new(dir.join("cache"));
+        let load = |cache| {
+            Runner::load_with_cache(&artifact, Allocation::OnDemand, limits(), cache).unwrap()
+        };
+        let first = load(Some(&cache));
+        assert_eq!(first.notes().len(), 1);
+        assert!(
+            first.notes()[0].starts_with("compiled "),
+            "{:?}",
+            first.notes()
+        );
+        assert!(first.notes()[0].contains(" and cached it as "));
+        assert_eq!(
+            load(Some(&cache)).notes(),
+            [] as [String; 0],
+            "a hit says nothing"
+        );
+        let uncached = load(None);
+        assert_eq!(
+            uncached.notes(),
+            [format!(
+                "compiled {} without caching it: there is no cache directory (set \
+                 KILN_CACHE_DIR, XDG_CACHE_HOME or HOME)",
+                artifact.display()
+            )]
+        );
+        assert_eq!(uncached.reproducible(true).call(b"{}").answer, ANSWER);
+        let missing = dir.join("missing.cwasm");
+        let error = Runner::load_with_cache(&missing, Allocation::OnDemand, limits(), None)
+            .err()
+            .unwrap();
+        assert!(matches!(error, RunnerError::Read { .. }), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

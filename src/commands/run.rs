@@ -1,9 +1,8 @@
 //! `kiln run`: executes calls against an artifact, one fresh instance per call.
 
 use anyhow::{Context, Result};
-use kiln_runner::cache::Cache;
 use kiln_runner::engine::Allocation;
-use kiln_runner::{Limits, Runner};
+use kiln_runner::{Cache, Limits, Runner};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,7 +52,6 @@ pub fn run(args: Args) -> Result<()> {
         memory_bytes: args.memory_mb << 20,
         max_output_bytes: args.max_output_bytes,
         max_request_bytes: args.max_request_bytes,
-        deterministic: args.deterministic,
     };
     let jobs = args.jobs.max(1);
     // A stream of calls amortises the pooling allocator's set-up; a single call does not.
@@ -65,10 +63,11 @@ pub fn run(args: Args) -> Result<()> {
         Allocation::OnDemand
     };
     let cache = match &args.cache_dir {
-        Some(dir) => Cache::new(dir),
+        Some(dir) => Some(Cache::new(dir)),
         None => Cache::default_location(),
     };
-    let runner = Runner::load_with_cache(&args.artifact, allocation, limits, &cache)?;
+    let runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
+        .reproducible(args.deterministic);
     for note in runner.notes() {
         eprintln!("kiln: {note}");
     }

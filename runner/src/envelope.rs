@@ -1,5 +1,6 @@
-//! The Z22 answer envelope in normal form: building error answers on the host side, adding
-//! metadata to an answer, and reading an answer's value or error back.
+//! The answer envelope (a Z22, whose failures carry a Z5) in normal form: the error types,
+//! building error answers on the host side, adding metadata to an answer as text, and reading
+//! an answer's value, metadata or error back.
 //!
 //! Shapes follow the Wikifunctions evaluator: Z22K1 holds the value (void Z24 on failure) and
 //! Z22K2 is a typed map (Z883, string → Z1) of metadata whose "errors" key holds a Z5.
@@ -34,6 +35,7 @@ pub enum ErrorType {
 }
 
 impl ErrorType {
+    /// Every error type, in ZID order.
     pub const ALL: [ErrorType; 9] = [
         ErrorType::Unspecified,
         ErrorType::Evaluation,

@@ -1,0 +1,277 @@
+//! How a call ended, named: the limit it hit (time, fuel, memory, stack, output size) or the
+//! fault it met (a trap, an exit, output that is not an envelope), each as an [`ErrorType`]
+//! and the message the answer carries.
+
+use crate::call::Execution;
+use crate::envelope::ErrorType;
+use crate::runner::Limits;
+use wasmtime::Trap;
+
+/// The error of a call that did not finish with an answer of acceptable size, if any.
+/// Output over the limit wins over whatever trap followed it.
+pub(crate) fn failure(execution: &Execution, limits: &Limits) -> Option<(ErrorType, String)> {
+    let overflowed = execution.stdout.len() > limits.max_output_bytes;
+    match &execution.result {
+        _ if overflowed => Some((ErrorType::OutputTooLarge, output_message(limits))),
+        Err(e) => {
+            let (kind, mut message) = trap(e, execution.memory_hit, limits);
+            let said = String::from_utf8_lossy(&execution.stderr)
+                .trim()
+                .to_string();
+            if kind == ErrorType::Unspecified && !said.is_empty() {
+                message = format!("{message}; the guest reported: {said}");
+            }
+            Some((kind, message))
+        }
+        Ok(()) => None,
+    }
+}
+
+/// Names the limit or fault that ended a call with `error`.
+pub(crate) fn trap(
+    error: &wasmtime::Error,
+    memory_hit: bool,
+    limits: &Limits,
+) -> (ErrorType, String) {
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        return match trap {
+            Trap::Interrupt => (
+                ErrorType::Timeout,
+                format!(
+                    "the call exceeded the time limit of {} ms",
+                    limits.timeout.as_millis()
+                ),
+            ),
+            Trap::OutOfFuel => (
+                ErrorType::Fuel,
+                format!(
+                    "the call used up its fuel budget of {}",
+                    limits.fuel.unwrap_or(u64::MAX)
+                ),
+            ),
+            Trap::StackOverflow => (
+                ErrorType::Stack,
+                "the call overflowed the stack (too much recursion)".to_string(),
+            ),
+            _ if memory_hit => (ErrorType::Memory, memory_message(limits)),
+            other => (
+                ErrorType::Unspecified,
+                format!("the executor trapped: {other}"),
+            ),
+        };
+    }
+    if memory_hit {
+        return (ErrorType::Memory, memory_message(limits));
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return (
+            ErrorType::Unspecified,
+            format!("the executor exited with status {}", exit.0),
+        );
+    }
+    (
+        ErrorType::Unspecified,
+        format!("the executor failed: {error:#}"),
+    )
+}
+
+/// The error of an answer the executor wrote after a memory growth was refused: whatever
+/// QuickJS made of the allocation failure, the cause is the memory limit. `None` when no
+/// growth was refused or the answer carries no error.
+pub(crate) fn refused_growth(
+    memory_hit: bool,
+    answer_error: Option<&(String, String)>,
+    limits: &Limits,
+) -> Option<(ErrorType, String)> {
+    let (_, message) = answer_error.filter(|_| memory_hit)?;
+    Some((
+        ErrorType::Memory,
+        format!(
+            "{}; the executor reported: {message}",
+            memory_message(limits)
+        ),
+    ))
+}
+
+/// The message of output that is not a Z22 envelope.
+pub(crate) fn not_an_envelope(length: usize) -> String {
+    format!("the executor answered with {length} bytes that are not a Z22 envelope")
+}
+
+/// The message of a request over the request limit.
+pub(crate) fn oversized_request(length: usize, limits: &Limits) -> String {
+    format!(
+        "the request is {length} bytes, over the limit of {} bytes",
+        limits.max_request_bytes
+    )
+}
+
+fn output_message(limits: &Limits) -> String {
+    format!(
+        "the answer is larger than the limit of {} bytes",
+        limits.max_output_bytes
+    )
+}
+
+fn memory_message(limits: &Limits) -> String {
+    format!(
+        "the call reached the memory limit of {} MiB",
+        limits.memory_bytes >> 20
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn limits() -> Limits {
+        Limits {
+            timeout: Duration::from_millis(250),
+            fuel: Some(5000),
+            memory_bytes: 3 << 20,
+            max_output_bytes: 10,
+            max_request_bytes: 20,
+        }
+    }
+
+    fn execution(result: wasmtime::Result<()>, stdout: &str, stderr: &str) -> Execution {
+        Execution {
+            result,
+            stdout: bytes::Bytes::copy_from_slice(stdout.as_bytes()),
+            stderr: bytes::Bytes::copy_from_slice(stderr.as_bytes()),
+            memory_hit: false,
+        }
+    }
+
+    fn named(error: wasmtime::Error, memory_hit: bool) -> (ErrorType, String) {
+        trap(&error, memory_hit, &limits())
+    }
+
+    #[test]
+    fn limits_are_named() {
+        assert_eq!(
+            named(Trap::Interrupt.into(), false),
+            (
+                ErrorType::Timeout,
+                "the call exceeded the time limit of 250 ms".into()
+            )
+        );
+        assert_eq!(
+            named(Trap::OutOfFuel.into(), false),
+            (
+                ErrorType::Fuel,
+                "the call used up its fuel budget of 5000".into()
+            )
+        );
+        assert_eq!(
+            named(Trap::StackOverflow.into(), true),
+            (
+                ErrorType::Stack,
+                "the call overflowed the stack (too much recursion)".into()
+            )
+        );
+        let memory = (
+            ErrorType::Memory,
+            "the call reached the memory limit of 3 MiB".to_string(),
+        );
+        assert_eq!(named(Trap::UnreachableCodeReached.into(), true), memory);
+        assert_eq!(named(wasmtime::format_err!("host fault"), true), memory);
+    }
+
+    #[test]
+    fn faults_are_unspecified() {
+        assert_eq!(
+            named(Trap::UnreachableCodeReached.into(), false),
+            (
+                ErrorType::Unspecified,
+                "the executor trapped: wasm trap: wasm `unreachable` instruction executed".into()
+            )
+        );
+        assert_eq!(
+            named(wasmtime_wasi::I32Exit(3).into(), false),
+            (
+                ErrorType::Unspecified,
+                "the executor exited with status 3".into()
+            )
+        );
+        assert_eq!(
+            named(wasmtime::format_err!("inner").context("outer"), false),
+            (
+                ErrorType::Unspecified,
+                "the executor failed: outer: inner".into()
+            )
+        );
+    }
+
+    #[test]
+    fn oversized_output_wins_over_the_trap_that_followed() {
+        let limits = limits();
+        let too_large = Some((
+            ErrorType::OutputTooLarge,
+            "the answer is larger than the limit of 10 bytes".to_string(),
+        ));
+        let trapped = execution(Err(Trap::Interrupt.into()), "01234567890", "");
+        assert_eq!(failure(&trapped, &limits), too_large);
+        let finished = execution(Ok(()), "01234567890", "");
+        assert_eq!(failure(&finished, &limits), too_large);
+        let fits = execution(Ok(()), "0123456789", "");
+        assert_eq!(failure(&fits, &limits), None);
+    }
+
+    #[test]
+    fn stderr_explains_only_unspecified_faults() {
+        let limits = limits();
+        let trapped = execution(
+            Err(Trap::UnreachableCodeReached.into()),
+            "",
+            "  panicked at x\n",
+        );
+        assert_eq!(
+            failure(&trapped, &limits),
+            Some((
+                ErrorType::Unspecified,
+                "the executor trapped: wasm trap: wasm `unreachable` instruction executed; the guest \
+                 reported: panicked at x"
+                    .into()
+            ))
+        );
+        let timed_out = execution(Err(Trap::Interrupt.into()), "", "panicked at x");
+        assert_eq!(
+            failure(&timed_out, &limits),
+            Some((
+                ErrorType::Timeout,
+                "the call exceeded the time limit of 250 ms".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_refused_growth_explains_the_executors_error() {
+        let limits = limits();
+        let error = ("Z507".to_string(), "out of memory".to_string());
+        assert_eq!(
+            refused_growth(true, Some(&error), &limits),
+            Some((
+                ErrorType::Memory,
+                "the call reached the memory limit of 3 MiB; the executor reported: out of \
+                 memory"
+                    .into()
+            ))
+        );
+        assert_eq!(refused_growth(false, Some(&error), &limits), None);
+        assert_eq!(refused_growth(true, None, &limits), None);
+    }
+
+    #[test]
+    fn messages_name_the_sizes() {
+        assert_eq!(
+            not_an_envelope(5),
+            "the executor answered with 5 bytes that are not a Z22 envelope"
+        );
+        assert_eq!(
+            oversized_request(21, &limits()),
+            "the request is 21 bytes, over the limit of 20 bytes"
+        );
+    }
+}
