@@ -211,7 +211,7 @@ pub fn without_z1k1(value: &Value) -> Value {
 
 /// The Z5 error an answer carries, with its type and message; `None` on success.
 pub fn error_of(answer: &Value) -> Option<(String, String)> {
-    kiln_runner::z22::error(answer)
+    kiln_runner::envelope::error(answer)
 }
 
 /// Asserts a failed answer: void Z22K1, and an "errors" Z5 of `zid` (if given) whose message
@@ -235,7 +235,7 @@ pub fn assert_error(answer: &Value, zid: Option<&str>, phrase: &str, context: &s
 
 /// The string value of a successful answer.
 pub fn string_value(answer: &Value) -> Option<String> {
-    kiln_runner::z22::string_value(answer).map(str::to_string)
+    kiln_runner::envelope::string_value(answer).map(str::to_string)
 }
 
 /// The external 2023 corpus (`../shared/conformance/wikifunctions-2023`), or why it is absent.
@@ -255,7 +255,7 @@ pub fn shared_corpus() -> Result<PathBuf, String> {
 /// Parses an answer that may hold lone-surrogate escapes (`\ud800`: valid JSON that no Rust
 /// string can hold); each lone one is read as U+FFFD.
 pub fn parse_lenient(text: &str) -> Result<Value, String> {
-    let cleaned = kiln_runner::z22::replace_lone_surrogates(text);
+    let cleaned = kiln_runner::envelope::replace_lone_surrogates(text);
     let mut deserializer = serde_json::Deserializer::from_str(&cleaned);
     deserializer.disable_recursion_limit();
     serde::Deserialize::deserialize(&mut deserializer).map_err(|e| e.to_string())

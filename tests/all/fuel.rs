@@ -16,11 +16,12 @@ const TOLERANCE: f64 = 0.03;
 
 fn fuel(kind: ArtifactKind, request: &[u8]) -> u64 {
     let limits = Limits {
-        deterministic: true,
         fuel: Some(u64::MAX / 2),
         ..Limits::default()
     };
-    let runner = Runner::load(&cwasm(kind), Allocation::OnDemand, limits).unwrap();
+    let runner = Runner::load(&cwasm(kind), Allocation::OnDemand, limits)
+        .unwrap()
+        .reproducible(true);
     let first = runner.call(request);
     assert!(first.error.is_none(), "{:?}", first.error);
     let second = runner.call(request);

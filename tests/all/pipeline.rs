@@ -108,14 +108,20 @@ fn artifacts_carry_one_producers_section() {
         assert_eq!(sections, 1, "{}: producers sections", kind.name());
         let producers = inspect::read_producers(&wasm).unwrap();
         let has = |line: &str| producers.iter().any(|p| p == line);
-        assert!(has("language: JavaScript"), "{}: {producers:?}", kind.name());
+        assert!(
+            has("language: JavaScript"),
+            "{}: {producers:?}",
+            kind.name()
+        );
         assert!(
             has(&format!("processed-by: kiln {}", kiln_runner::KILN_VERSION)),
             "{}: {producers:?}",
             kind.name()
         );
         assert!(
-            producers.iter().any(|p| p.starts_with("processed-by: rustc")),
+            producers
+                .iter()
+                .any(|p| p.starts_with("processed-by: rustc")),
             "{}: the guest's own producers are kept: {producers:?}",
             kind.name()
         );
@@ -253,6 +259,10 @@ pub fn trials() -> Vec<libtest_mimic::Trial> {
         trial(
             "pipeline::inspect_shows_the_build_info",
             inspect_shows_the_build_info,
+        ),
+        trial(
+            "pipeline::artifacts_carry_one_producers_section",
+            artifacts_carry_one_producers_section,
         ),
         trial(
             "pipeline::a_request_on_stdin_is_answered",

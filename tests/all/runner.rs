@@ -217,23 +217,23 @@ fn answers_carry_runner_metadata() {
         "kilnVersion",
     ] {
         assert!(
-            kiln_runner::z22::metadata(answer, key).is_some(),
+            kiln_runner::envelope::metadata(answer, key).is_some(),
             "no {key} in {answer}"
         );
     }
-    let fuel = kiln_runner::z22::metadata(answer, "executionFuel").unwrap();
+    let fuel = kiln_runner::envelope::metadata(answer, "executionFuel").unwrap();
     let fuel: u64 = fuel["Z6K1"].as_str().unwrap().parse().unwrap();
     assert!(fuel > 1000, "{fuel}");
     // Without a fuel budget there is no fuel entry; deterministic answers carry no timings.
     let plain = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[add()], &[]);
-    assert!(kiln_runner::z22::metadata(&plain[0], "executionFuel").is_none());
-    assert!(kiln_runner::z22::metadata(&plain[0], "executionDuration").is_some());
+    assert!(kiln_runner::envelope::metadata(&plain[0], "executionFuel").is_none());
+    assert!(kiln_runner::envelope::metadata(&plain[0], "executionDuration").is_some());
     let quiet = run_jsonl(
         &cwasm(ArtifactKind::Snapshot),
         &[add()],
         &["--deterministic"],
     );
-    assert!(kiln_runner::z22::metadata(&quiet[0], "executionDuration").is_none());
+    assert!(kiln_runner::envelope::metadata(&quiet[0], "executionDuration").is_none());
 }
 
 fn jobs_keep_answers_in_input_order() {

@@ -239,9 +239,9 @@ fn a_long_mixed_stream_is_answered_in_order_with_flat_memory() {
         // Only the envelope's top level is parsed: a hostile value may be nested too deep for
         // a recursive parser (the runner keeps Z22K1 as raw text for the same reason).
         let answer: Envelope =
-            serde_json::from_str(&kiln_runner::z22::replace_lone_surrogates(&text))
+            serde_json::from_str(&kiln_runner::envelope::replace_lone_surrogates(&text))
                 .unwrap_or_else(|e| panic!("answer {index} is not a Z22 envelope ({e}): {text}"));
-        let error = kiln_runner::z22::map_error(&answer.metadata);
+        let error = kiln_runner::envelope::map_error(&answer.metadata);
         let value: Value = match &expected[index] {
             Expected::Value(_) => parse_lenient(answer.value.get())
                 .unwrap_or_else(|e| panic!("answer {index}: Z22K1 is not JSON ({e}): {text}")),

@@ -991,12 +991,13 @@ struct Artifacts {
 }
 
 fn load(kind: ArtifactKind) -> Runner {
-    let limits = Limits {
-        deterministic: true,
-        ..Limits::default()
-    };
-    Runner::load(&cwasm(kind), Allocation::Pooling { instances: 2 }, limits)
-        .unwrap_or_else(|e| panic!("loading the {} artifact: {e}", kind.name()))
+    Runner::load(
+        &cwasm(kind),
+        Allocation::Pooling { instances: 2 },
+        Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("loading the {} artifact: {e}", kind.name()))
+    .reproducible(true)
 }
 
 fn artifacts_in_process() -> Artifacts {
@@ -1190,9 +1191,10 @@ fn the_checks_catch_bad_answers() {
     assert!(check_answer(ok, &Expect::Error("Z507", String::new())).is_err());
     assert!(check_answer("{\"Z1K1\":", &Expect::Defined).is_err());
     assert!(check_answer(r#"{"Z1K1":"Z22","Z22K1":"x"}"#, &Expect::Defined).is_err());
-    let z500 = kiln_runner::z22::error_envelope(ErrorType::Unspecified, "boom").to_string();
+    let z500 = kiln_runner::envelope::error_envelope(ErrorType::Unspecified, "boom").to_string();
     assert!(check_answer(&z500, &Expect::Defined).is_err());
-    let z507 = kiln_runner::z22::error_envelope(ErrorType::Evaluation, "Error: no").to_string();
+    let z507 =
+        kiln_runner::envelope::error_envelope(ErrorType::Evaluation, "Error: no").to_string();
     assert_eq!(
         check_answer(&z507, &Expect::Error("Z507", "Error: no".into())),
         Ok(())
