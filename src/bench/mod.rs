@@ -606,9 +606,9 @@ fn throughput(snapshot: &Path, request: &[u8], calls: usize) -> Result<Throughpu
     let rate = |jobs: usize| -> Result<f64> {
         let mut sink = std::io::sink();
         // Warm the slots first.
-        crate::serve::jsonl(&runner, &input[..one_line * calls.min(50)], &mut sink, jobs)?;
+        crate::stream::jsonl(&runner, &input[..one_line * calls.min(50)], &mut sink, jobs)?;
         let started = Instant::now();
-        let answered = crate::serve::jsonl(&runner, &input[..], &mut sink, jobs)?;
+        let answered = crate::stream::jsonl(&runner, &input[..], &mut sink, jobs)?;
         ensure!(answered as usize == calls, "answered {answered} of {calls}");
         Ok(calls as f64 / started.elapsed().as_secs_f64())
     };

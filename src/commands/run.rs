@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.jsonl {
         let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
-        kiln::serve::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
+        kiln::stream::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
         return Ok(());
     }
     let request = match &args.request {
