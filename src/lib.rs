@@ -2,6 +2,8 @@
 //! the artifacts against each other ([`bench`]). The build pipeline is `kiln_compiler`; the
 //! wasmtime host is `kiln_runner`.
 
+#![warn(missing_docs)]
+
 pub mod bench;
 pub mod stream;
 
