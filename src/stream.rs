@@ -156,6 +156,10 @@ fn answer_lines(
                     }
                 }
             };
+            // Another worker failed while this one waited for its line: no call is wanted.
+            if stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
             let text = answer(line);
             let mut output = output.lock().map_err(|_| anyhow!("a worker panicked"))?;
             if stop.load(Ordering::Relaxed) {
