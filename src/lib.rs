@@ -1,9 +1,11 @@
-//! The kiln library behind the command line: serving request streams ([`serve`]) and measuring
+//! The kiln library behind the command line: serving request streams ([`stream`]) and measuring
 //! the artifacts against each other ([`bench`]). The build pipeline is `kiln_compiler`; the
 //! wasmtime host is `kiln_runner`.
 
+#![warn(missing_docs)]
+
 pub mod bench;
-pub mod serve;
+pub mod stream;
 
 pub use kiln_compiler as compiler;
 pub use kiln_runner as runner;

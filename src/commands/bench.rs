@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use kiln::bench::{self, report, BenchOptions};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Measure latency, fuel, instantiation and throughput of snapshot vs bytecode vs plain.
@@ -44,10 +45,13 @@ pub fn run(args: Args) -> Result<()> {
         quick: args.quick,
     };
     let result = bench::run(&options)?;
-    print!("{}", report::markdown(&result));
+    // The files are written even when nobody reads the table any more (`| head`).
+    let printed = std::io::stdout()
+        .lock()
+        .write_all(report::markdown(&result).as_bytes());
     let files = report::write_all(&result, &out)?;
     for file in files {
         eprintln!("wrote {}", file.display());
     }
-    Ok(())
+    Ok(printed?)
 }

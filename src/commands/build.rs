@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use kiln_compiler::{build, BuildOptions};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Build the executor artifacts (snapshot, bytecode and plain baselines, .wasm and .cwasm).
@@ -38,17 +39,19 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     let total: f64 = report.stages.iter().map(|s| s.duration.as_secs_f64()).sum();
     eprintln!("  {:<28} {:>9.1} ms", "total", total * 1e3);
+    let mut out = std::io::stdout().lock();
     for artifact in &report.artifacts {
         let cwasm = match (&artifact.cwasm, artifact.cwasm_bytes) {
             (Some(path), Some(bytes)) => format!(", {} ({bytes} bytes)", path.display()),
             _ => String::new(),
         };
-        println!(
+        writeln!(
+            out,
             "{:<9} {} ({} bytes){cwasm}",
             artifact.kind.name(),
             artifact.wasm.display(),
             artifact.wasm_bytes
-        );
+        )?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `kiln inspect`: prints the build info an artifact carries.
 
 use anyhow::Result;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Show how an artifact was built (versions, hashes) and its imports and exports.
@@ -15,29 +16,30 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let inspection = kiln_compiler::inspect::inspect(&args.artifact)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&inspection)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&inspection)?)?;
         return Ok(());
     }
     let info = &inspection.build_info;
-    println!("artifact          {}", inspection.path.display());
-    println!("size              {} bytes", inspection.bytes);
-    println!("sha256            {}", inspection.sha256);
-    println!("kind              {}", info.kind);
-    println!("kiln              {}", info.kiln_version);
-    println!("wasmtime          {}", info.wasmtime_version);
-    println!("javy              {}", info.javy_version);
-    println!("rquickjs          {}", info.rquickjs_version);
-    println!("bundle sha256     {}", info.bundle_sha256);
-    println!("guest sha256      {}", info.shim_sha256);
+    writeln!(out, "artifact          {}", inspection.path.display())?;
+    writeln!(out, "size              {} bytes", inspection.bytes)?;
+    writeln!(out, "sha256            {}", inspection.sha256)?;
+    writeln!(out, "kind              {}", info.kind)?;
+    writeln!(out, "kiln              {}", info.kiln_version)?;
+    writeln!(out, "wasmtime          {}", info.wasmtime_version)?;
+    writeln!(out, "javy              {}", info.javy_version)?;
+    writeln!(out, "rquickjs          {}", info.rquickjs_version)?;
+    writeln!(out, "bundle sha256     {}", info.bundle_sha256)?;
+    writeln!(out, "guest sha256      {}", info.shim_sha256)?;
     if let Some(bytecode) = &info.bytecode_sha256 {
-        println!("bytecode sha256   {bytecode}");
+        writeln!(out, "bytecode sha256   {bytecode}")?;
     }
     for export in &inspection.exports {
-        println!("export            {export}");
+        writeln!(out, "export            {export}")?;
     }
     for import in &inspection.imports {
-        println!("import            {import}");
+        writeln!(out, "import            {import}")?;
     }
     Ok(())
 }

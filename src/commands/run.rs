@@ -11,16 +11,19 @@ use std::time::Duration;
 #[derive(clap::Args)]
 pub struct Args {
     /// Request file; `-` or nothing reads stdin.
-    request: Option<PathBuf>,
+    // `jobs` is named too: clap lets a required argument be missing when it conflicts with one
+    // present, so `requires = "jsonl"` alone would let `--jobs 2 request.json` through.
+    #[arg(conflicts_with_all = ["jsonl", "jobs"])]
+    pub(crate) request: Option<PathBuf>,
     /// Artifact to run (.cwasm is mapped as is; .wasm is compiled).
     #[arg(long, default_value = "target/kiln/executor.cwasm")]
     artifact: PathBuf,
     /// Read one request per stdin line and answer one Z22 per stdout line, in order.
     #[arg(long)]
-    jsonl: bool,
+    pub(crate) jsonl: bool,
     /// Calls in flight at once with --jsonl (output stays in input order).
-    #[arg(long, default_value_t = 1)]
-    jobs: usize,
+    #[arg(long, default_value_t = 1, requires = "jsonl")]
+    pub(crate) jobs: usize,
     /// Wall-clock limit per call, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     timeout_ms: u64,
@@ -73,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.jsonl {
         let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
-        kiln::serve::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
+        kiln::stream::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
         return Ok(());
     }
     let request = match &args.request {
