@@ -35,6 +35,9 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(bytecode) = &info.bytecode_sha256 {
         writeln!(out, "bytecode sha256   {bytecode}")?;
     }
+    for producer in &inspection.producers {
+        writeln!(out, "producer          {producer}")?;
+    }
     for export in &inspection.exports {
         writeln!(out, "export            {export}")?;
     }

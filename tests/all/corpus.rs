@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 /// The limits the hostile corpus runs under (see tests/hostile/README.md).
 const HOSTILE_LIMITS: &[&str] = &[
     "--timeout-ms",
-    "500",
+    "1000",
     "--memory-mb",
     "64",
     "--max-output-bytes",
