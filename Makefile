@@ -22,13 +22,13 @@ setup:
 # One release build serves the binary, the tests and the benches: wasmtime compiles once
 # (--all-targets, so the tests' dev-dependencies do not change features and force a rebuild).
 build: setup
-	$(CARGO) build --release --locked --all-targets
+	$(CARGO) build --release --locked --workspace --all-targets
 
 artifacts: build
 	$(KILN) build
 
 test-rust: build
-	$(CARGO) test --release --locked
+	$(CARGO) test --release --locked --workspace
 
 test-js: setup
 	npm test --silent
@@ -36,7 +36,7 @@ test-js: setup
 lint: setup
 	$(CARGO) fmt --all --check
 	cd runtime-shim && $(CARGO) fmt --check
-	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 	cd runtime-shim && $(CARGO) clippy --release --locked --target wasm32-wasip1 --target-dir ../target/shim -- -D warnings
 
 # Differential fuzzing of the three artifacts for FUZZ_SECONDS (default 10 minutes).
