@@ -2,7 +2,7 @@
 
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorOf, loadExecutor, metadata, ref, str } from '../test-support/harness.js';
+import { errorOf, loadExecutor, metadata, str } from '../test-support/harness.js';
 import { z885 } from '../test-support/errors.js';
 
 let executor;
