@@ -212,9 +212,9 @@ describe('evaluation errors (Z507)', () => {
     }`;
     await expectError(call(code), 'Z507', /description could not be read/);
   });
-  test('a stack overflow the engine turns into a catchable throw is Z507 (only the host reports Z572)', async () => {
+  test('a stack overflow the engine turns into a catchable throw is Z507 (only the host reports Z573)', async () => {
     // Under node the engine throws a RangeError; in kiln the wasm stack traps and
-    // the host answers Z572 (tests/hostile/recursion_*).
+    // the host answers Z573 (tests/hostile/recursion_*).
     await expectError(call('function f() { return f(); }'), 'Z507', /call stack|stack overflow/i);
   });
   describe('resource errors cannot be forged: whatever is thrown or rejected is Z507', () => {
