@@ -2,7 +2,8 @@
 //! top level and its small metadata map are parsed), or made on the host for a failure, and
 //! written out as one line of Z22 text with the runner's metadata entries in front.
 
-use crate::envelope::{self, ErrorType};
+use crate::classify::Failure;
+use crate::envelope::{self, Node};
 use crate::runner::CallMetrics;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -42,7 +43,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The answer as one line of Z22 text, `entries` (string values) first in its metadata.
-    pub(crate) fn text(&self, entries: &[(&str, String)]) -> String {
+    pub(crate) fn text(&self, entries: &[(&str, Node)]) -> String {
         let metadata = envelope::metadata_text(entries, self.metadata_list.as_deref());
         format!(
             r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{metadata}}}"#,
@@ -62,11 +63,12 @@ pub(crate) fn parse(output: &[u8]) -> Option<Answer> {
             let parts: RawMetadata = serde_json::from_str(metadata.get()).ok()?;
             match (parts.list, parts.reference) {
                 (Some(list), _) => {
-                    // Only the executor's own small map (errors, logs) is parsed, to read the
-                    // error; the answer keeps the text as written.
-                    let readable = envelope::replace_lone_surrogates(metadata.get());
-                    let map: Value = serde_json::from_str(&readable).ok()?;
-                    (Some(list.get().to_string()), envelope::map_error(&map))
+                    // Only the error's Z5 is read (one level at a time); the answer keeps the
+                    // text as written.
+                    (
+                        Some(list.get().to_string()),
+                        envelope::map_error_text(metadata.get()),
+                    )
                 }
                 (None, Some("Z24")) => (None, None),
                 (None, _) => return None,
@@ -88,16 +90,46 @@ pub(crate) fn value_json(answer: &str) -> Option<String> {
         .map(|raw| raw.value.get().to_string())
 }
 
-/// The failure answer (void value, "errors" → Z5 of `kind` with `message`), recorded in
-/// `metrics`.
-pub(crate) fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answer {
+/// The failure answer (void value, "errors" → the Z5 of `failure`), recorded in `metrics`.
+pub(crate) fn failure(metrics: &mut CallMetrics, failure: Failure) -> Answer {
+    let (kind, z5) = failure;
     metrics.error = Some(kind);
-    let map = envelope::metadata_map(vec![("errors".into(), envelope::z5(kind, &message))]);
+    let message = z5.message();
+    let map = envelope::metadata_text(&[("errors", z5)], None);
+    let list = serde_json::from_str::<RawMetadata>(&map)
+        .ok()
+        .and_then(|m| m.list.map(|l| l.get().to_string()));
     Answer {
         kind: envelope::reference("Z22").to_string(),
         value: envelope::VOID_TEXT.to_string(),
-        metadata_list: Some(map["K1"].to_string()),
+        metadata_list: list,
         error: Some((kind.zid().to_string(), message)),
+    }
+}
+
+impl Answer {
+    /// Repairs lone surrogates in the value and the executor's metadata; the count and where,
+    /// for a Z599 warning.
+    pub(crate) fn repair_text(&mut self) -> Vec<(usize, &'static str)> {
+        let mut repaired = Vec::new();
+        let (value, count) = envelope::repair_lone_surrogates(&self.value);
+        if count > 0 {
+            self.value = value.into_owned();
+            repaired.push((count, "Z22K1"));
+        }
+        if let Some(list) = &self.metadata_list {
+            let (fixed, count) = envelope::repair_lone_surrogates(list);
+            if count > 0 {
+                self.metadata_list = Some(fixed.into_owned());
+                repaired.push((count, "Z22K2"));
+            }
+        }
+        repaired
+    }
+
+    /// The length of the value's JSON text, in bytes.
+    pub(crate) fn value_len(&self) -> usize {
+        self.value.len()
     }
 }
 

@@ -1,78 +1,142 @@
-//! How a call ended, named: the limit it hit (time, fuel, memory, stack, output size) or the
-//! fault it met (a trap, an exit, output that is not an envelope), each as an [`ErrorType`]
-//! and the message the answer carries.
+//! How a call ended, named: the limit it hit (time, fuel, memory, stack, output size), the
+//! failure the guest reported, or the fault it met (a trap, an exit, output that is not an
+//! envelope), each as the Z5 the answer carries (built by [`crate::envelope`]).
 
 use crate::call::Execution;
-use crate::envelope::ErrorType;
+use crate::envelope::{self, ErrorType, Node};
 use crate::runner::Limits;
 use wasmtime::Trap;
 
+/// Marks a failure the guest reports on stderr instead of writing an envelope itself: the
+/// marker, a kind, a newline, then the message. The guest never formats a Z5; the host does.
+pub(crate) const GUEST_FAILURE: &str = "kiln-guest-failure ";
+
+/// What the classifier needs to know about the request: its quoted call and function name,
+/// read only when an error needs them.
+pub(crate) struct Request<'a>(pub(crate) &'a [u8]);
+
+impl Request<'_> {
+    fn call(&self) -> (Node, String) {
+        envelope::quoted_call(self.0)
+    }
+}
+
+/// A failure: its type and its Z5.
+pub(crate) type Failure = (ErrorType, Node);
+
 /// The error of a call that did not finish with an answer of acceptable size, if any.
 /// Output over the limit wins over whatever trap followed it.
-pub(crate) fn failure(execution: &Execution, limits: &Limits) -> Option<(ErrorType, String)> {
+pub(crate) fn failure(
+    execution: &Execution,
+    limits: &Limits,
+    request: &Request<'_>,
+) -> Option<Failure> {
     let overflowed = execution.stdout.len() > limits.max_output_bytes;
     match &execution.result {
-        _ if overflowed => Some((ErrorType::OutputTooLarge, output_message(limits))),
+        _ if overflowed => Some((
+            ErrorType::InvalidEvaluationResult,
+            envelope::invalid_result(&output_message(limits)),
+        )),
         Err(e) => {
-            let (kind, mut message) = trap(e, execution.memory_hit, limits);
-            let said = String::from_utf8_lossy(&execution.stderr)
-                .trim()
-                .to_string();
-            if kind == ErrorType::Unspecified && !said.is_empty() {
-                message = format!("{message}; the guest reported: {said}");
-            }
-            Some((kind, message))
+            let stderr = std::str::from_utf8(&execution.stderr).unwrap_or("").trim();
+            Some(trap(e, execution.memory_hit, limits, request, stderr))
         }
+        Ok(()) if execution.stdout.is_empty() => std::str::from_utf8(&execution.stderr)
+            .ok()
+            .and_then(|said| guest_failure(said, execution.memory_hit, limits, request)),
         Ok(()) => None,
     }
 }
 
-/// Names the limit or fault that ended a call with `error`.
+/// The failure a guest reported on stderr (see [`GUEST_FAILURE`]), if it reported one.
+fn guest_failure(
+    said: &str,
+    memory_hit: bool,
+    limits: &Limits,
+    request: &Request<'_>,
+) -> Option<Failure> {
+    let record = said.strip_prefix(GUEST_FAILURE)?;
+    let (kind, message) = record.split_once('\n').unwrap_or((record, ""));
+    let failure = match kind.trim() {
+        _ if memory_hit || kind.trim() == "out-of-memory" => memory(limits, request, Some(message)),
+        "request-too-deep" => (
+            ErrorType::InvalidRequest,
+            envelope::invalid_request(message),
+        ),
+        "never-settled" => (
+            ErrorType::Evaluation,
+            envelope::evaluation(request.call().0, message),
+        ),
+        "stack-overflow" => stack(request, "the QuickJS stack"),
+        _ => (ErrorType::Unspecified, envelope::unspecified(message)),
+    };
+    Some(failure)
+}
+
+fn memory(limits: &Limits, request: &Request<'_>, reported: Option<&str>) -> Failure {
+    let message = match reported.filter(|r| !r.is_empty()) {
+        Some(reported) => format!(
+            "{}; the executor reported: {reported}",
+            memory_message(limits)
+        ),
+        None => memory_message(limits),
+    };
+    (
+        ErrorType::Evaluation,
+        envelope::evaluation(request.call().0, &message),
+    )
+}
+
+fn stack(request: &Request<'_>, limit: &str) -> Failure {
+    (
+        ErrorType::RecursionLimit,
+        envelope::recursion_limit(limit, &request.call().1),
+    )
+}
+
+/// Names the limit or fault that ended a call with `error`; `stderr` is what the guest said.
 pub(crate) fn trap(
     error: &wasmtime::Error,
     memory_hit: bool,
     limits: &Limits,
-) -> (ErrorType, String) {
+    request: &Request<'_>,
+    stderr: &str,
+) -> Failure {
     if let Some(trap) = error.downcast_ref::<Trap>() {
         return match trap {
             Trap::Interrupt => (
-                ErrorType::Timeout,
-                format!(
-                    "the call exceeded the time limit of {} ms",
-                    limits.timeout.as_millis()
-                ),
+                ErrorType::TimeLimit,
+                envelope::time_limit(&format!("{} ms", limits.timeout.as_millis())),
             ),
             Trap::OutOfFuel => (
-                ErrorType::Fuel,
-                format!(
-                    "the call used up its fuel budget of {}",
-                    limits.fuel.unwrap_or(u64::MAX)
-                ),
+                ErrorType::FuelLimit,
+                envelope::fuel_limit(limits.fuel.unwrap_or(u64::MAX)),
             ),
-            Trap::StackOverflow => (
-                ErrorType::Stack,
-                "the call overflowed the stack (too much recursion)".to_string(),
-            ),
-            _ if memory_hit => (ErrorType::Memory, memory_message(limits)),
-            other => (
-                ErrorType::Unspecified,
-                format!("the executor trapped: {other}"),
-            ),
+            Trap::StackOverflow => stack(request, "the wasm stack"),
+            _ if memory_hit => memory(limits, request, None),
+            Trap::UnreachableCodeReached => stack(request, "wasm unreachable abort"),
+            other => {
+                let mut message = format!("the executor trapped: {other}");
+                if !stderr.is_empty() {
+                    message = format!("{message}; the guest reported: {stderr}");
+                }
+                (ErrorType::Unspecified, envelope::unspecified(&message))
+            }
         };
     }
     if memory_hit {
-        return (ErrorType::Memory, memory_message(limits));
+        return memory(limits, request, None);
     }
-    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-        return (
-            ErrorType::Unspecified,
-            format!("the executor exited with status {}", exit.0),
-        );
-    }
-    (
-        ErrorType::Unspecified,
-        format!("the executor failed: {error:#}"),
-    )
+    let message = match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        Some(exit) => format!("the executor exited with status {}", exit.0),
+        None => format!("the executor failed: {error:#}"),
+    };
+    let message = if stderr.is_empty() {
+        message
+    } else {
+        format!("{message}; the guest reported: {stderr}")
+    };
+    (ErrorType::Unspecified, envelope::unspecified(&message))
 }
 
 /// The error of an answer the executor wrote after a memory growth was refused: whatever
@@ -82,28 +146,25 @@ pub(crate) fn refused_growth(
     memory_hit: bool,
     answer_error: Option<&(String, String)>,
     limits: &Limits,
-) -> Option<(ErrorType, String)> {
+    request: &Request<'_>,
+) -> Option<Failure> {
     let (_, message) = answer_error.filter(|_| memory_hit)?;
-    Some((
-        ErrorType::Memory,
-        format!(
-            "{}; the executor reported: {message}",
-            memory_message(limits)
-        ),
-    ))
+    Some(memory(limits, request, Some(message)))
 }
 
-/// The message of output that is not a Z22 envelope.
-pub(crate) fn not_an_envelope(length: usize) -> String {
-    format!("the executor answered with {length} bytes that are not a Z22 envelope")
+/// The error of output that is not a Z22 envelope.
+pub(crate) fn not_an_envelope(length: usize) -> Failure {
+    let message = format!("the executor answered with {length} bytes that are not a Z22 envelope");
+    (ErrorType::Unspecified, envelope::unspecified(&message))
 }
 
-/// The message of a request over the request limit.
-pub(crate) fn oversized_request(length: usize, limits: &Limits) -> String {
-    format!(
+/// The error of a request over the request limit.
+pub(crate) fn oversized_request(length: usize, limits: &Limits) -> Failure {
+    let message = format!(
         "the request is {length} bytes, over the limit of {} bytes",
         limits.max_request_bytes
-    )
+    );
+    (ErrorType::InvalidRequest, envelope::invalid_request(&message))
 }
 
 fn output_message(limits: &Limits) -> String {

@@ -20,16 +20,20 @@ mod call;
 mod classify;
 pub mod engine;
 pub mod envelope;
+pub mod errors;
 mod host;
 mod load;
-mod metadata;
+pub mod metadata;
 mod runner;
 mod ticker;
+mod warnings;
 pub mod wasi;
 
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
-pub use envelope::ErrorType;
+pub use errors::ErrorType;
+pub use metadata::ArtifactInfo;
+pub use warnings::WarningThresholds;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};
 
 /// The kiln version every artifact and answer is stamped with.

@@ -9,12 +9,13 @@ use crate::classify;
 use crate::engine::{self, Allocation};
 use crate::envelope::ErrorType;
 use crate::host::Host;
-use crate::metadata;
+use crate::metadata::{self, ArtifactInfo};
+use crate::warnings::{self, WarningThresholds};
 use crate::ticker::{self, EpochTicker, Spawn};
 use crate::wasi::ClockAndRandomness;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 /// Per-call limits.
@@ -30,6 +31,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Cap on the request's size, in bytes.
     pub max_request_bytes: usize,
+    /// When the use of a limit becomes a warning.
+    pub warnings: WarningThresholds,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             max_output_bytes: 16 << 20,
             max_request_bytes: 16 << 20,
+            warnings: WarningThresholds::default(),
         }
     }
 }
@@ -99,6 +103,20 @@ pub struct CallMetrics {
     pub peak_memory: usize,
     /// The error type, when the call failed.
     pub error: Option<ErrorType>,
+    /// When the call started (wall clock).
+    pub started: Option<SystemTime>,
+    /// The whole call, from receiving the request to the answer.
+    pub total: Duration,
+    /// Whether a memory growth was refused.
+    pub memory_hit: bool,
+    /// Guest output that was not UTF-8 and was discarded: its length and first line, lossily.
+    pub discarded: Option<(usize, String)>,
+    /// Lone surrogates repaired in the answer: how many, and where.
+    pub repaired: Vec<(usize, &'static str)>,
+    /// The implementation the request's Z7 names, if any.
+    pub implementation: Option<String>,
+    /// The warnings the answer carries, by type.
+    pub warnings: Vec<ErrorType>,
 }
 
 /// One call's answer and measurements.
@@ -134,6 +152,7 @@ pub struct Runner {
     limits: Limits,
     reproducible: bool,
     notes: Vec<String>,
+    info: ArtifactInfo,
     _ticker: EpochTicker,
 }
 
@@ -183,6 +202,7 @@ impl Runner {
             limits,
             reproducible: false,
             notes: Vec::new(),
+            info: ArtifactInfo::default(),
             _ticker: ticker,
         })
     }
@@ -191,6 +211,13 @@ impl Runner {
     /// timing metadata, so the same request gives the same answer, byte for byte.
     pub fn reproducible(mut self, reproducible: bool) -> Self {
         self.reproducible = reproducible;
+        self
+    }
+
+    /// Names the artifact in every answer's metadata (`programmingLanguageVersion`,
+    /// `kilnArtifactHash`), as its build info says.
+    pub fn with_artifact_info(mut self, info: ArtifactInfo) -> Self {
+        self.info = info;
         self
     }
 
@@ -240,26 +267,42 @@ impl Runner {
         if request.len() > self.limits.max_request_bytes {
             return self.oversized(request.len());
         }
-        let mut metrics = CallMetrics::default();
-        let answer = self.run(request, &mut metrics);
-        self.outcome(answer, metrics)
+        let began = Instant::now();
+        let mut metrics = CallMetrics {
+            started: Some(SystemTime::now()),
+            ..CallMetrics::default()
+        };
+        let mut answer = self.run(request, &mut metrics);
+        metrics.repaired = answer.repair_text();
+        let result_bytes = answer.error.is_none().then(|| answer.value_len());
+        metrics.total = began.elapsed();
+        self.outcome(answer, metrics, result_bytes)
     }
 
     /// The answer to a request of `length` bytes that is over the request limit (the request
     /// itself need not be held in memory).
     pub fn oversized(&self, length: usize) -> CallOutcome {
-        let mut metrics = CallMetrics::default();
-        let message = classify::oversized_request(length, &self.limits);
-        let answer = answer::failure(&mut metrics, ErrorType::InvalidRequest, message);
-        self.outcome(answer, metrics)
+        let mut metrics = CallMetrics {
+            started: Some(SystemTime::now()),
+            ..CallMetrics::default()
+        };
+        let answer = answer::failure(
+            &mut metrics,
+            classify::oversized_request(length, &self.limits),
+        );
+        self.outcome(answer, metrics, None)
     }
 
-    fn outcome(&self, answer: Answer, metrics: CallMetrics) -> CallOutcome {
-        let entries = if self.reproducible {
-            Vec::new()
-        } else {
-            metadata::entries(&metrics, self.limits.fuel.is_some())
-        };
+    fn outcome(
+        &self,
+        answer: Answer,
+        mut metrics: CallMetrics,
+        result_bytes: Option<usize>,
+    ) -> CallOutcome {
+        let timed = !self.reproducible;
+        let warnings = warnings::collect(&metrics, &self.limits, result_bytes, timed);
+        metrics.warnings = warnings.iter().map(|w| w.0).collect();
+        let entries = metadata::entries(&metrics, &self.info, warnings, timed);
         CallOutcome {
             answer: answer.text(&entries),
             error: answer.error,
@@ -283,19 +326,28 @@ impl Runner {
             metrics,
         ) {
             Ok(execution) => execution,
-            Err(message) => return answer::failure(metrics, ErrorType::Unspecified, message),
+            Err(message) => {
+                let z5 = crate::envelope::unspecified(&message);
+                return answer::failure(metrics, (ErrorType::Unspecified, z5));
+            }
         };
-        if let Some((kind, message)) = classify::failure(&execution, limits) {
-            return answer::failure(metrics, kind, message);
+        metrics.memory_hit = execution.memory_hit;
+        if !execution.stderr.is_empty() && std::str::from_utf8(&execution.stderr).is_err() {
+            let lossy = String::from_utf8_lossy(&execution.stderr);
+            let first = lossy.lines().next().unwrap_or("").to_string();
+            metrics.discarded = Some((execution.stderr.len(), first));
+        }
+        let request = classify::Request(request);
+        if let Some(failure) = classify::failure(&execution, limits, &request) {
+            return answer::failure(metrics, failure);
         }
         let Some(answer) = answer::parse(&execution.stdout) else {
-            let message = classify::not_an_envelope(execution.stdout.len());
-            return answer::failure(metrics, ErrorType::Unspecified, message);
+            return answer::failure(metrics, classify::not_an_envelope(execution.stdout.len()));
         };
-        if let Some((kind, message)) =
-            classify::refused_growth(execution.memory_hit, answer.error.as_ref(), limits)
+        if let Some(failure) =
+            classify::refused_growth(execution.memory_hit, answer.error.as_ref(), limits, &request)
         {
-            return answer::failure(metrics, kind, message);
+            return answer::failure(metrics, failure);
         }
         metrics.error = answer
             .error
