@@ -6,7 +6,6 @@ use crate::classify::Failure;
 use crate::envelope::{self, Node};
 use crate::runner::CallMetrics;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 /// The top level of a Z22 as the executor wrote it. Only Z22K2 (metadata, shallow) is parsed
 /// into a value; the value itself stays text however deep it is nested, so hostile nesting

@@ -104,7 +104,17 @@ fn one_process(kind: ArtifactKind, folder: &'static Folder, cases: &[(String, Pa
     let streamed = run_jsonl(&cwasm(kind), &lines, &arguments(folder.limits));
     let mut failures = Vec::new();
     for (index, (name, request, _)) in cases.iter().enumerate() {
-        if streamed[2 * index] != one_shot(kind, folder, name, request) {
+        let alone = one_shot(kind, folder, name, request);
+        let bytes = std::fs::read(request).unwrap();
+        // A request spread over several lines is sent as one line, and a Z501 quotes the text
+        // it was sent (Z501K2): then the value and the error (type and message) must agree.
+        let same = if request_line(&bytes) == bytes.strip_suffix(b"\n").unwrap_or(&bytes) {
+            streamed[2 * index] == alone
+        } else {
+            streamed[2 * index]["Z22K1"] == alone["Z22K1"]
+                && error_of(&streamed[2 * index]) == error_of(&alone)
+        };
+        if !same {
             failures.push(format!(
                 "{name}: the --jsonl answer differs from `kiln run`'s"
             ));

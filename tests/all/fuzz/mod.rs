@@ -1220,7 +1220,7 @@ fn the_checks_catch_bad_answers() {
     )
     .unwrap();
     let request =
-        br#"{"codeString":"function f() { return String(Math.random()); }","functionName":"f"}"#;
+        br#"{"codeString":"function f() { return String(Math.random()); }","functionName":"f","functionArguments":{}}"#;
     let fixed = deterministic.call(request);
     let fixed_value = fixed.value_json().expect("a value");
     let live_value = live.call(request).value_json().expect("a value");
@@ -1241,7 +1241,7 @@ fn the_checks_catch_bad_answers() {
 /// Deterministic mode fixes `Math.random` and `Date.now` the same way in every artifact.
 fn deterministic_randomness_and_clock_agree_across_artifacts() {
     let artifacts = artifacts_in_process();
-    let request = br#"{"codeString":"function f() { return [Math.random(), Math.random(), Date.now(), new Date().toISOString()].join(' '); }","functionName":"f"}"#;
+    let request = br#"{"codeString":"function f() { return [Math.random(), Math.random(), Date.now(), new Date().toISOString()].join(' '); }","functionName":"f","functionArguments":{}}"#;
     let snapshot = artifacts.snapshot.call(request).answer;
     assert_eq!(snapshot, artifacts.bytecode.call(request).answer);
     assert_eq!(snapshot, artifacts.plain.call(request).answer);
@@ -1260,11 +1260,11 @@ fn lone_surrogates_in_logs_and_errors_survive_the_host() {
     let artifacts = artifacts_in_process();
     let cases: [(&[u8], Expect); 3] = [
         (
-            br#"{"codeString":"function f() { console.log('a\\ud800b'); return 'ok'; }","functionName":"f"}"#,
+            br#"{"codeString":"function f() { console.log('a\\ud800b'); return 'ok'; }","functionName":"f","functionArguments":{}}"#,
             Expect::Text("ok".into()),
         ),
         (
-            br#"{"codeString":"function f() { throw 'bad \\udfff'; }","functionName":"f"}"#,
+            br#"{"codeString":"function f() { throw 'bad \\udfff'; }","functionName":"f","functionArguments":{}}"#,
             Expect::Error("Z507", "bad ".into()),
         ),
         (
