@@ -135,6 +135,12 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::envelope::ErrorType;
+    use serde_json::Value;
+
+    fn z507(message: &str) -> Node {
+        envelope::evaluation(Node::string("f"), message)
+    }
 
     const VALUE: &str = r#"{"Z1K1":"Z6","Z6K1":"hi"}"#;
 
@@ -163,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_error_of_an_executor_failure_is_read() {
-        let written = envelope::error_envelope(ErrorType::Evaluation, "Error: no").to_string();
+        let written = envelope::error_envelope(&z507("Error: no")).to_string();
         let answer = parse(written.as_bytes()).expect("a Z22");
         assert_eq!(
             answer.error,
@@ -171,7 +177,7 @@ mod tests {
         );
         // Written back out unchanged, and with entries in front of the executor's own.
         assert_eq!(answer.text(&[]), written);
-        let with_entry = answer.text(&[("kilnVersion", "1".to_string())]);
+        let with_entry = answer.text(&[("kilnVersion", Node::string("1"))]);
         let value: Value = serde_json::from_str(&with_entry).unwrap();
         assert_eq!(
             envelope::metadata(&value, "kilnVersion"),
@@ -185,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_lone_surrogate_in_the_error_does_not_hide_it() {
-        let written = envelope::error_envelope(ErrorType::Evaluation, "MARK")
+        let written = envelope::error_envelope(&z507("MARK"))
             .to_string()
             .replace("MARK", r"bad \ud800 text");
         let answer = parse(written.as_bytes()).expect("a Z22");
@@ -220,16 +226,20 @@ mod tests {
     #[test]
     fn a_failure_is_a_void_answer_with_a_z5() {
         let mut metrics = CallMetrics::default();
-        let answer = failure(&mut metrics, ErrorType::Timeout, "too slow".to_string());
-        assert_eq!(metrics.error, Some(ErrorType::Timeout));
+        let z5 = envelope::time_limit("5 ms");
+        let answer = failure(&mut metrics, (ErrorType::TimeLimit, z5.clone()));
+        assert_eq!(metrics.error, Some(ErrorType::TimeLimit));
         assert_eq!(
             answer.error,
-            Some(("Z570".to_string(), "too slow".to_string()))
+            Some((
+                "Z575".to_string(),
+                "the call exceeded the time limit of 5 ms".to_string()
+            ))
         );
         let text = answer.text(&[]);
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
-            envelope::error_envelope(ErrorType::Timeout, "too slow")
+            envelope::error_envelope(&z5)
         );
     }
 }

@@ -202,7 +202,10 @@ impl<'de> serde::Deserialize<'de> for OrderedRaw {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OrderedRaw, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedRaw, A::Error> {
                 let mut members = Vec::new();
                 while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
                     members.push((key, value));
@@ -393,7 +396,10 @@ impl Node {
 
     /// A typed list (Z881) of `item_type` in normal form.
     pub fn list(item_type: &str, items: Vec<Node>) -> Node {
-        let kind = Node::Raw(generic_text("Z881", &[("Z881K1", &Node::reference(item_type))]));
+        let kind = Node::Raw(generic_text(
+            "Z881",
+            &[("Z881K1", &Node::reference(item_type))],
+        ));
         let mut list = Node::Object(vec![("Z1K1".into(), kind.clone())]);
         for item in items.into_iter().rev() {
             list = Node::Object(vec![
@@ -485,7 +491,10 @@ pub fn time_limit(limit: &str) -> Node {
 
 /// Z582: the fuel budget.
 pub fn fuel_limit(budget: u64) -> Node {
-    Node::z5(ErrorType::FuelLimit, vec![Node::string(&budget.to_string())])
+    Node::z5(
+        ErrorType::FuelLimit,
+        vec![Node::string(&budget.to_string())],
+    )
 }
 
 /// Z573: a recursion limit (`limit` names it) reached in `function`.
@@ -506,7 +515,10 @@ pub fn invalid_result(description: &str) -> Node {
 
 /// A warning of `warning_type` whose two keys are the texts `used` and `limit`.
 pub fn warning(warning_type: ErrorType, first: &str, second: &str) -> Node {
-    Node::z5(warning_type, vec![Node::string(first), Node::string(second)])
+    Node::z5(
+        warning_type,
+        vec![Node::string(first), Node::string(second)],
+    )
 }
 
 /// Whether `name` is a ZID (a Z9 reference rather than a Z6 name).

@@ -33,8 +33,8 @@ pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
 pub use errors::ErrorType;
 pub use metadata::ArtifactInfo;
-pub use warnings::WarningThresholds;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};
+pub use warnings::WarningThresholds;
 
 /// The kiln version every artifact and answer is stamped with.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");

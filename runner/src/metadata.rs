@@ -84,10 +84,7 @@ pub(crate) fn entries(
         let started = metrics.started.unwrap_or(UNIX_EPOCH);
         let text = |s: String| Node::string(&s);
         entries.push(("evaluationStartTime", text(iso_time(started))));
-        entries.push((
-            "evaluationEndTime",
-            text(iso_time(started + metrics.total)),
-        ));
+        entries.push(("evaluationEndTime", text(iso_time(started + metrics.total))));
         entries.push(("evaluationDuration", text(duration_text(metrics.total))));
         entries.push(("executionCpuUsage", text(duration_text(metrics.execute))));
         entries.push((

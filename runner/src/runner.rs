@@ -10,8 +10,8 @@ use crate::engine::{self, Allocation};
 use crate::envelope::ErrorType;
 use crate::host::Host;
 use crate::metadata::{self, ArtifactInfo};
-use crate::warnings::{self, WarningThresholds};
 use crate::ticker::{self, EpochTicker, Spawn};
+use crate::warnings::{self, WarningThresholds};
 use crate::wasi::ClockAndRandomness;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -344,9 +344,12 @@ impl Runner {
         let Some(answer) = answer::parse(&execution.stdout) else {
             return answer::failure(metrics, classify::not_an_envelope(execution.stdout.len()));
         };
-        if let Some(failure) =
-            classify::refused_growth(execution.memory_hit, answer.error.as_ref(), limits, &request)
-        {
+        if let Some(failure) = classify::refused_growth(
+            execution.memory_hit,
+            answer.error.as_ref(),
+            limits,
+            &request,
+        ) {
             return answer::failure(metrics, failure);
         }
         metrics.error = answer
@@ -443,12 +446,14 @@ mod tests {
             envelope::metadata(&answer, "kilnVersion"),
             Some(envelope::string(crate::KILN_VERSION))
         );
-        assert!(envelope::metadata(&answer, "executionDuration").is_some());
-        assert_eq!(envelope::metadata(&answer, "executionFuel"), None);
-        let memory = format!("{} bytes", 1 << 16);
+        assert!(envelope::metadata(&answer, "evaluationDuration").is_some());
         assert_eq!(
             envelope::metadata(&answer, "executionMemoryUsage"),
-            Some(envelope::string(&memory))
+            Some(envelope::string("64 KiB"))
+        );
+        assert_eq!(
+            envelope::metadata(&answer, "wasmMemoryBytes"),
+            Some(envelope::string("65536"))
         );
     }
 
@@ -471,7 +476,7 @@ mod tests {
         assert!(outcome.metrics.fuel > 0);
         let fuel = outcome.metrics.fuel.to_string();
         assert_eq!(
-            envelope::metadata(&outcome.envelope().unwrap(), "executionFuel"),
+            envelope::metadata(&outcome.envelope().unwrap(), "wasmtimeFuelCost"),
             Some(envelope::string(&fuel))
         );
     }
@@ -486,7 +491,7 @@ mod tests {
             "(loop $l (br $l))",
             "",
             limits,
-            ErrorType::Timeout,
+            ErrorType::TimeLimit,
             "the call exceeded the time limit of 30 ms",
         );
     }
@@ -501,7 +506,7 @@ mod tests {
             "(loop $l (br $l))",
             "",
             limits,
-            ErrorType::Fuel,
+            ErrorType::FuelLimit,
             "the call used up its fuel budget of 10000",
         );
     }
@@ -512,16 +517,18 @@ mod tests {
             "(if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))",
             "",
             limits(),
-            ErrorType::Memory,
+            ErrorType::Evaluation,
             "the call reached the memory limit of 1 MiB",
         );
     }
 
     #[test]
     fn an_executor_error_after_a_refused_growth_is_a_memory_error() {
-        let written =
-            envelope::error_envelope(ErrorType::Evaluation, "InternalError: out of memory")
-                .to_string();
+        let written = envelope::error_envelope(&envelope::evaluation(
+            envelope::Node::string("f"),
+            "InternalError: out of memory",
+        ))
+        .to_string();
         let body = format!(
             "(drop (memory.grow (i32.const 100))) {}",
             write_all(&written)
@@ -530,7 +537,7 @@ mod tests {
             &body,
             &written,
             limits(),
-            ErrorType::Memory,
+            ErrorType::Evaluation,
             "the call reached the memory limit of 1 MiB; the executor reported: InternalError: \
              out of memory",
         );
@@ -552,27 +559,26 @@ mod tests {
             "(call $recurse)",
             "",
             limits(),
-            ErrorType::Stack,
-            "the call overflowed the stack (too much recursion)",
+            ErrorType::RecursionLimit,
+            "the call reached the recursion limit (the wasm stack) in the function",
         );
     }
 
     #[test]
-    fn a_trap_is_unspecified_and_says_what_the_guest_reported() {
+    fn an_abort_is_a_recursion_limit_and_an_exit_unspecified() {
         fails(
             "unreachable",
             "",
             limits(),
-            ErrorType::Unspecified,
-            "the executor trapped: wasm trap: wasm `unreachable` instruction executed",
+            ErrorType::RecursionLimit,
+            "the call reached the recursion limit (wasm unreachable abort) in the function",
         );
         fails(
-            "(call $write (i32.const 2) (i32.const 5)) unreachable",
+            "(call $write (i32.const 2) (i32.const 5)) (call $exit (i32.const 3))",
             "boom!",
             limits(),
             ErrorType::Unspecified,
-            "the executor trapped: wasm trap: wasm `unreachable` instruction executed; the guest \
-             reported: boom!",
+            "the executor exited with status 3; the guest reported: boom!",
         );
         fails(
             "(call $exit (i32.const 3))",
@@ -594,7 +600,7 @@ mod tests {
             &write_all(&data),
             &data,
             limits,
-            ErrorType::OutputTooLarge,
+            ErrorType::InvalidEvaluationResult,
             "the answer is larger than the limit of 16 bytes",
         );
         // An answer of exactly the limit fits.

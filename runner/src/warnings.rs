@@ -50,14 +50,21 @@ pub(crate) fn collect(
         if !failed_on(ErrorType::FuelLimit)
             && reached(metrics.fuel.into(), budget.into(), thresholds.fuel_percent)
         {
-            let node =
-                envelope::warning(ErrorType::FuelWarning, &metrics.fuel.to_string(), &budget.to_string());
+            let node = envelope::warning(
+                ErrorType::FuelWarning,
+                &metrics.fuel.to_string(),
+                &budget.to_string(),
+            );
             warnings.push((ErrorType::FuelWarning, node));
         }
     }
     let memory_limit = limits.memory_bytes as u128;
     if !metrics.memory_hit
-        && reached(metrics.peak_memory as u128, memory_limit, thresholds.memory_percent)
+        && reached(
+            metrics.peak_memory as u128,
+            memory_limit,
+            thresholds.memory_percent,
+        )
     {
         let node = envelope::warning(
             ErrorType::MemoryWarning,
@@ -98,7 +105,11 @@ pub(crate) fn collect(
         warnings.push((ErrorType::TimeWarning, node));
     }
     for (count, place) in &metrics.repaired {
-        let noun = if *count == 1 { "lone surrogate" } else { "lone surrogates" };
+        let noun = if *count == 1 {
+            "lone surrogate"
+        } else {
+            "lone surrogates"
+        };
         let node = envelope::warning(ErrorType::TextRepaired, &format!("{count} {noun}"), place);
         warnings.push((ErrorType::TextRepaired, node));
     }

@@ -9,7 +9,7 @@ use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use libtest_mimic::Trial;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 /// The limits the hostile corpus runs under (see tests/hostile/README.md).
@@ -58,7 +58,7 @@ fn arguments(limits: &[&'static str]) -> Vec<&'static str> {
 }
 
 /// `kiln run` on one request file, once per run whichever trial asks.
-fn one_shot(kind: ArtifactKind, folder: &'static Folder, name: &str, request: &PathBuf) -> Value {
+fn one_shot(kind: ArtifactKind, folder: &'static Folder, name: &str, request: &Path) -> Value {
     let key = format!("{}::{}::{name}", kind.name(), folder.label);
     answers().get(&key, || {
         run_file(&cwasm(kind), request, &arguments(folder.limits))
@@ -69,7 +69,7 @@ fn check_case(
     kind: ArtifactKind,
     folder: &'static Folder,
     name: &str,
-    request: &PathBuf,
+    request: &Path,
     expected: &Value,
 ) {
     let answer = one_shot(kind, folder, name, request);
@@ -152,7 +152,8 @@ pub fn trials() -> Vec<Trial> {
             },
         ));
         for kind in ArtifactKind::ALL {
-            for (name, request, expected) in cases.iter().cloned() {
+            for case in cases.iter() {
+                let (name, request, expected) = case.clone();
                 trials.push(trial(
                     format!("{}::{}::{name}", kind.name(), folder.label),
                     move || check_case(kind, folder, &name, &request, &expected),

@@ -212,7 +212,9 @@ fn check_metadata_formats(answer: &Value, keys: &[&str]) {
     }
     let duration = |t: &str| {
         t == "<50 μs"
-            || t.strip_suffix(" μs").or(t.strip_suffix(" ms")).is_some_and(|n| n.parse::<u64>().is_ok())
+            || t.strip_suffix(" μs")
+                .or(t.strip_suffix(" ms"))
+                .is_some_and(|n| n.parse::<u64>().is_ok())
     };
     let iso = |t: &str| {
         t.len() == 24
@@ -230,7 +232,9 @@ fn check_metadata_formats(answer: &Value, keys: &[&str]) {
         let text = value["Z6K1"].as_str().unwrap_or("");
         let ok = match key.as_str() {
             "evaluationStartTime" | "evaluationEndTime" => iso(text),
-            "evaluationDuration" | "executionCpuUsage" | "wasmtimeTotalExecutionTime"
+            "evaluationDuration"
+            | "executionCpuUsage"
+            | "wasmtimeTotalExecutionTime"
             | "kilnInstantiationTime" => duration(text),
             "executionMemoryUsage" => size(text),
             "wasmtimeFuelCost" | "wasmMemoryBytes" => text.parse::<u64>().is_ok(),
@@ -288,7 +292,11 @@ fn answers_carry_wikifunctions_metadata() {
 fn warnings_are_given_at_their_thresholds() {
     let big = call("function f() { return 'x'.repeat(1000); }", "f");
     let warned = |args: &[&str]| -> Vec<String> {
-        let answers = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[big.clone()], args);
+        let answers = run_jsonl(
+            &cwasm(ArtifactKind::Snapshot),
+            std::slice::from_ref(&big),
+            args,
+        );
         kiln_runner::envelope::warnings(&answers[0])
             .into_iter()
             .map(|w| w.0)
@@ -298,24 +306,41 @@ fn warnings_are_given_at_their_thresholds() {
     assert_eq!(warned(&["--warn-result-bytes", "1023"]), ["Z592"]);
     assert_eq!(warned(&["--warn-result-bytes", "1024"]), [] as [&str; 0]);
     assert_eq!(warned(&["--warn-memory-percent", "1"]), ["Z591"]);
-    let fuel = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[big.clone()], &["--fuel", "1000000000"]);
+    let fuel = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        std::slice::from_ref(&big),
+        &["--fuel", "1000000000"],
+    );
     let used: u64 = kiln_runner::envelope::metadata(&fuel[0], "wasmtimeFuelCost").unwrap()["Z6K1"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
     let budget = (used * 100).to_string();
-    assert_eq!(warned(&["--fuel", &budget, "--warn-fuel-percent", "1"]), ["Z590"]);
+    assert_eq!(
+        warned(&["--fuel", &budget, "--warn-fuel-percent", "1"]),
+        ["Z590"]
+    );
     let over = (used * 100 + 100).to_string();
-    assert_eq!(warned(&["--fuel", &over, "--warn-fuel-percent", "1"]), [] as [&str; 0]);
+    assert_eq!(
+        warned(&["--fuel", &over, "--warn-fuel-percent", "1"]),
+        [] as [&str; 0]
+    );
     assert_eq!(warned(&["--warn-time-percent", "0"]), ["Z597"]);
     // A lone surrogate in the result is repaired, with a warning.
     let lone = call("function f() { return 'a\\ud800b'; }", "f");
-    let answers = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[lone], &["--deterministic"]);
+    let answers = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[lone],
+        &["--deterministic"],
+    );
     assert_eq!(string_value(&answers[0]).as_deref(), Some("a\u{fffd}b"));
     assert_eq!(
         kiln_runner::envelope::warnings(&answers[0]),
-        [("Z599".to_string(), "replaced 1 lone surrogate in Z22K1".to_string())]
+        [(
+            "Z599".to_string(),
+            "replaced 1 lone surrogate in Z22K1".to_string()
+        )]
     );
 }
 
@@ -479,7 +504,10 @@ pub fn trials() -> Vec<libtest_mimic::Trial> {
             "runner::warnings_are_given_at_their_thresholds",
             warnings_are_given_at_their_thresholds,
         ),
-        if root().join("../shared/wikifunctions/error-types.json").is_file() {
+        if root()
+            .join("../shared/wikifunctions/error-types.json")
+            .is_file()
+        {
             trial(
                 "runner::every_emitted_zid_is_an_evaluator_type",
                 every_emitted_zid_is_an_evaluator_type,

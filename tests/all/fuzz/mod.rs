@@ -1191,14 +1191,14 @@ fn the_checks_catch_bad_answers() {
     assert!(check_answer(ok, &Expect::Error("Z507", String::new())).is_err());
     assert!(check_answer("{\"Z1K1\":", &Expect::Defined).is_err());
     assert!(check_answer(r#"{"Z1K1":"Z22","Z22K1":"x"}"#, &Expect::Defined).is_err());
-    let z500 = kiln_runner::envelope::error_envelope(&kiln_runner::envelope::unspecified("boom")).to_string();
-    assert!(check_answer(&z500, &Expect::Defined).is_err());
-    let z507 =
-        kiln_runner::envelope::error_envelope(&kiln_runner::envelope::evaluation(
-            kiln_runner::envelope::Node::string("f"),
-            "Error: no",
-        ))
+    let z500 = kiln_runner::envelope::error_envelope(&kiln_runner::envelope::unspecified("boom"))
         .to_string();
+    assert!(check_answer(&z500, &Expect::Defined).is_err());
+    let z507 = kiln_runner::envelope::error_envelope(&kiln_runner::envelope::evaluation(
+        kiln_runner::envelope::Node::string("f"),
+        "Error: no",
+    ))
+    .to_string();
     assert_eq!(
         check_answer(&z507, &Expect::Error("Z507", "Error: no".into())),
         Ok(())
