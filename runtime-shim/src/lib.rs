@@ -370,7 +370,7 @@ fn answer_for(request: &str) -> Result<String, Failure> {
              {MAX_REQUEST_DEPTH} (send long lists in canonical form, as arrays)"
         )));
     }
-    serve(request).map_err(|message| classify(message))
+    serve(request).map_err(classify)
 }
 
 const NEVER_SETTLED: &str =
