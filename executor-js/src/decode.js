@@ -34,15 +34,17 @@ import {
   push,
   setPrototypeOf,
 } from './intrinsics.js';
-import { ErrorType, failure } from './errors.js';
+import { failure } from './errors.js';
+import { ErrorType } from './error-types.js';
 import { isDigits, isZid } from './zobject.js';
 import { ZPair } from './zpair.js';
 
 export const MAX_DEPTH = 200;
 const MAX_TYPE_DEPTH = 32;
 
+/** Z561 with a Z502 (not well-formed) inside. */
 function invalid(message) {
-  return failure(ErrorType.INVALID_REQUEST, message);
+  return failure(ErrorType.INVALID_REQUEST, message, ErrorType.NOT_WELL_FORMED);
 }
 
 function isObject(value) {

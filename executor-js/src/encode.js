@@ -40,7 +40,8 @@ import {
   setPrototypeOf,
   StringCtor,
 } from './intrinsics.js';
-import { ErrorType, failure, fromThrown, isFailure } from './errors.js';
+import { failure, fromThrown, isFailure } from './errors.js';
+import { ErrorType } from './error-types.js';
 import {
   FALSE,
   integer,

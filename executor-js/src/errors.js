@@ -1,34 +1,18 @@
-// kiln's error types (the Z5K1 of every error the executor reports) and the
-// conversion of anything community code throws into a clean message.
+// The executor's failure records, and the conversion of anything community
+// code throws into a clean message. The error types are the generated
+// constants of error-types.js (wit/errors.json is the one table); executor.js
+// turns a failure into the Z5 of its type.
 //
-// | ZID  | meaning                                      | raised by           |
-// |------|----------------------------------------------|---------------------|
-// | Z500 | unspecified / internal executor error        | executor            |
-// | Z507 | error in evaluation: the code throws, has a  | executor            |
-// |      | syntax error, does not define the function,  |                     |
-// |      | or returns a value that cannot be serialized |                     |
-// | Z561 | invalid request: not JSON, not an object,    | executor            |
-// |      | missing / wrongly typed keys, bad identifier,|                     |
-// |      | undecodable argument                         |                     |
-// | Z565 | no usable implementation ("Unable to find    | executor            |
-// |      | programming language", "No executor found    |                     |
-// |      | for programming language")                   |                     |
-// | Z570 | timeout                                      | host                |
-// | Z571 | memory limit                                 | host                |
-// | Z572 | stack overflow                               | host                |
-// | Z573 | output too large                             | host                |
-// | Z574 | fuel exhausted                               | host                |
-//
-// The host is the only authority on Z570-Z574: a real stack overflow traps the
-// wasm stack, a real allocation failure is seen by the host's memory limiter.
-// Whatever community code throws or rejects with is Z507, whatever its name or
-// message says (so it cannot forge a resource error).
+// The host is the only authority on limits (time, fuel, memory, stack,
+// output): a real stack overflow traps the wasm stack, a real allocation
+// failure is seen by the host's memory limiter. Whatever community code throws
+// or rejects with is Z507, whatever its name or message says (so it cannot
+// forge a resource error).
 
 import {
   ABSENT,
   getPrototypeOf,
   newWeakSet,
-  objectFreeze,
   ownData,
   slice,
   StringCtor,
@@ -36,31 +20,22 @@ import {
   weakSetHas,
 } from './intrinsics.js';
 
-export const ErrorType = objectFreeze({
-  __proto__: null,
-  UNSPECIFIED: 'Z500',
-  EVALUATION: 'Z507',
-  INVALID_REQUEST: 'Z561',
-  NO_IMPLEMENTATION: 'Z565',
-  TIMEOUT: 'Z570',
-  MEMORY_LIMIT: 'Z571',
-  STACK_OVERFLOW: 'Z572',
-  OUTPUT_TOO_LARGE: 'Z573',
-  FUEL_EXHAUSTED: 'Z574',
-});
-
 /** Longest message text kept (UTF-16 code units). */
 export const MAX_MESSAGE_LENGTH = 8192;
 
 const failures = newWeakSet();
 
 /**
- * An executor failure: a null-prototype record { type, message } that the
- * executor throws internally and turns into a Z5. Only records made here are
+ * An executor failure: a null-prototype record { type, message, detail } that
+ * the executor returns (or throws) internally and turns into a Z5 (executor.js,
+ * failureZ5). `detail` is the type's own datum: for Z561 the nested type
+ * (Z501 not JSON, else Z502 not well-formed), for Z565 the missing property,
+ * for Z558 the language; `message` is the human-readable text (the Z500K1 of a
+ * Z507, the Z500K1 / Z501K1 inside a Z561). Only records made here are
  * recognised (WeakSet brand), so community code cannot forge one.
  */
-export function failure(type, message) {
-  const record = { __proto__: null, type, message: clip(message) };
+export function failure(type, message, detail) {
+  const record = { __proto__: null, type, message: clip(message), detail };
   weakSetAdd(failures, record);
   return record;
 }

@@ -8,33 +8,103 @@
 // text written at load time (zobject.js) and the quoted dynamic strings; the
 // executor's own failures are returned as records, not thrown, on the way to
 // the answer; nothing on the success path creates an Error or throws.
+//
+// Errors: failureZ5 turns every failure record into its Z5 (error-types.js,
+// wit/errors.json), written by zobject.js's z5 — the executor's one writer.
 
-import { apply, defineHidden, EMPTY_LIST, globalEval, newList, push } from './intrinsics.js';
-import { ErrorType, failure, fromThrown, isFailure } from './errors.js';
+import { apply, defineHidden, EMPTY_LIST, globalEval, join, jsonParse, newList, own, ownData, ownKeys, push, slice } from './intrinsics.js';
+import { failure, fromThrown, isFailure } from './errors.js';
+import { ErrorType } from './error-types.js';
 import { createConsole, resetLogs, takeLogs } from './console.js';
 import { decode, typeInfo } from './decode.js';
 import { encodeResultText } from './encode.js';
-import { parseRequest } from './request.js';
-import { errorAnswer, successAnswer, successStringAnswer } from './zobject.js';
+import { isZ7, parseRequest } from './request.js';
+import {
+  callHead,
+  errorAnswer,
+  isZid,
+  ref,
+  string,
+  successAnswer,
+  successStringAnswer,
+  writeParsed,
+  z5,
+  z99,
+} from './zobject.js';
 import { quote } from './json.js';
 import { ZPair } from './zpair.js';
 
 // Computed at load time: returned if even building an error envelope fails.
-const LAST_RESORT = errorAnswer(ErrorType.UNSPECIFIED, 'Internal executor error.', null);
+const LAST_RESORT = errorAnswer(z5(ErrorType.UNSPECIFIED, string('Internal executor error.')), null);
 
 function successText(valueText) {
   return successAnswer(valueText, takeLogs());
 }
 
-function errorText(fail) {
+/** Longest request text a Z501 quotes as its input (UTF-16 code units). */
+const MAX_INPUT_QUOTED = 256;
+
+/**
+ * The call an error quotes (the JSON text of Z507K1's Z99K1), read again from
+ * the request text with the captured JSON.parse (the objects the executor
+ * decoded may since have reached community code): a Z7 request as given; for
+ * the executor form, a Z7 whose Z7K1 is the function name (a Z9 when it is a
+ * ZID, else a Z6) and whose other keys are the functionArguments as given.
+ */
+function quotedCall(call) {
+  const request = jsonParse(call.text);
+  if (isZ7(request)) return writeParsed(request, 0);
+  const parts = newList();
+  push(parts, callHead(isZid(call.name) ? ref(call.name) : string(call.name)));
+  const args = own(request, 'functionArguments');
+  const keys = ownKeys(args);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (typeof key !== 'string') continue;
+    push(parts, ',' + quote(key) + ':' + writeParsed(ownData(args, key), 1));
+  }
+  push(parts, '}');
+  return join(parts, '');
+}
+
+/**
+ * The Z5 (JSON text) of a failure record (errors.js). `call` is the parsed call
+ * (null before parsing succeeded); `requestText` the request as received.
+ *   Z507: Z507K1 a Z99 quoting the call, Z507K2 a Z5 of Z500 whose Z500K1 is the message;
+ *   Z561: Z561K1 a Z5 of Z501 (K1 the message, K2 the request text, cut) or of
+ *         Z502 (K1 a reference to Z500, K2 a Z5 of Z500 with the message);
+ *   Z565, Z558: K1 the missing property / the language;
+ *   anything else: Z500 with Z500K1 the message.
+ */
+function failureZ5(fail, call, requestText) {
+  const type = fail.type;
+  if (type === ErrorType.EVALUATION) {
+    return z5(type, z99(quotedCall(call)), z5(ErrorType.UNSPECIFIED, string(fail.message)));
+  }
+  if (type === ErrorType.INVALID_REQUEST) {
+    if (fail.detail === ErrorType.JSON_SYNTAX) {
+      let input = typeof requestText === 'string' ? requestText : '';
+      if (input.length > MAX_INPUT_QUOTED) input = slice(input, 0, MAX_INPUT_QUOTED) + '…';
+      return z5(type, z5(ErrorType.JSON_SYNTAX, string(fail.message), string(input)));
+    }
+    const inner = z5(ErrorType.UNSPECIFIED, string(fail.message));
+    return z5(type, z5(ErrorType.NOT_WELL_FORMED, ref(ErrorType.UNSPECIFIED), inner));
+  }
+  if (type === ErrorType.INCOMPLETE_REQUEST || type === ErrorType.INVALID_LANGUAGE) {
+    return z5(type, string(fail.detail));
+  }
+  return z5(ErrorType.UNSPECIFIED, string(fail.message));
+}
+
+function errorText(fail, call, requestText) {
   try {
-    return errorAnswer(fail.type, fail.message, takeLogs());
+    return errorAnswer(failureZ5(fail, call, requestText), takeLogs());
   } catch (e) {
     return LAST_RESORT;
   }
 }
 
-/** Any exception that reached the top: our failures as they are, the rest as Z500 (or Z571 / Z572). */
+/** Any exception that reached the top: our failures as they are, the rest as Z500. */
 function toFailure(thrown) {
   try {
     if (isFailure(thrown)) return thrown;
@@ -57,7 +127,7 @@ function decodeArguments(call) {
     try {
       push(values, decode(source[key], 0));
     } catch (e) {
-      if (isFailure(e)) return failure(e.type, 'Argument ' + key + ': ' + e.message);
+      if (isFailure(e)) return failure(e.type, 'Argument ' + key + ': ' + e.message, e.detail);
       throw e;
     }
   }
@@ -102,7 +172,7 @@ function finish(value, call) {
   try {
     text = encodeResultText(value, declaresInteger(call));
   } catch (e) {
-    return errorText(toFailure(e));
+    return errorText(toFailure(e), call, null);
   }
   return successText(text);
 }
@@ -113,11 +183,11 @@ async function settle(thenable, call) {
     try {
       value = await thenable;
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION));
+      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
     }
     return finish(value, call);
   } catch (e) {
-    return errorText(toFailure(e));
+    return errorText(toFailure(e), call, null);
   }
 }
 
@@ -132,16 +202,17 @@ let served = false;
  * Never throws; a returned promise never rejects.
  */
 export function handle(requestText) {
+  let call = null;
   try {
     if (served) installGlobals();
     served = true;
     resetLogs();
-    const call = parseRequest(requestText);
+    call = parseRequest(requestText);
     // A failure record has no `code` (every parsed call has a string there).
-    if (call.code === undefined) return errorText(call);
+    if (call.code === undefined) return errorText(call, null, requestText);
     const values = decodeArguments(call);
     // A failure record has no `length` (a list of values has one).
-    if (values.length === undefined) return errorText(values);
+    if (values.length === undefined) return errorText(values, call, requestText);
     // The community code becomes the body of a function created in global
     // scope by the captured eval (called indirectly, it sees none of the
     // executor's bindings); calling that function runs the code's top level and
@@ -153,7 +224,7 @@ export function handle(requestText) {
     try {
       fn = globalEval('0,function(){' + call.code + '\nreturn ' + call.name + ';\n}')();
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION));
+      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
     }
     if (typeof fn !== 'function') {
       return errorText(
@@ -161,27 +232,29 @@ export function handle(requestText) {
           ErrorType.EVALUATION,
           call.name + ' is not a function after evaluating the code (it is ' + (fn === null ? 'null' : typeof fn) + ').',
         ),
+        call,
+        null,
       );
     }
     let result;
     try {
       result = callCommunity(fn, values);
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION));
+      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
     }
     if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
       let thenable;
       try {
         thenable = isThenable(result);
       } catch (e) {
-        return errorText(fromThrown(e, ErrorType.EVALUATION));
+        return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
       }
       if (thenable) return settle(result, call);
     }
     return finish(result, call);
   } catch (e) {
     try {
-      return errorText(toFailure(e));
+      return errorText(toFailure(e), call !== null && call.code !== undefined ? call : null, requestText);
     } catch (e2) {
       return LAST_RESORT;
     }

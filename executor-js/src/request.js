@@ -1,5 +1,6 @@
-// Parsing a request into { code, name, keys, source, declaredType }: the
-// arguments are source[keys[0]], source[keys[1]], ...
+// Parsing a request into { code, name, keys, source, declaredType, text }: the
+// arguments are source[keys[0]], source[keys[1]], ...; `text` is the request
+// text (an error quotes the call from it).
 //
 // Two forms are accepted:
 //  - executor form: { codeString, functionName, functionArguments };
@@ -11,14 +12,21 @@
 // Arguments are bound in numeric key order (Z1000K2 before Z1000K10).
 
 import { charCodeAt, EMPTY_LIST, hasOwn, isArray, jsonParse, newList, own, ownKeys, push, regExpExec, slice, toLowerCase } from './intrinsics.js';
-import { ErrorType, failure } from './errors.js';
+import { failure } from './errors.js';
+import { ErrorType } from './error-types.js';
 import { refId, stringValue, typeInfo } from './decode.js';
 import { keyIndex } from './zobject.js';
 
 const MAX_IMPLEMENTATIONS = 10000;
 
+/** Z561 with a Z502 (not well-formed) inside. */
 function invalid(message) {
-  return failure(ErrorType.INVALID_REQUEST, message);
+  return failure(ErrorType.INVALID_REQUEST, message, ErrorType.NOT_WELL_FORMED);
+}
+
+/** Z565: `property` is missing (absent or null). */
+function missing(property, message) {
+  return failure(ErrorType.INCOMPLETE_REQUEST, message, property);
 }
 
 function isObject(value) {
@@ -167,33 +175,31 @@ function before(a, ia, b, ib) {
 
 // --- executor form --------------------------------------------------------------------
 
-function fromExecutorForm(request) {
+function fromExecutorForm(request, text) {
   // (own() inlined on this path: `request` comes from the captured JSON.parse.)
   const codeValue = hasOwn(request, 'codeString') ? request.codeString : undefined;
   if (codeValue === undefined || codeValue === null) {
-    return invalid('Function call did not provide codeString.');
+    return missing('codeString', 'Function call did not provide codeString.');
   }
   const code = typeof codeValue === 'string' ? codeValue : stringValue(codeValue);
   if (code === null) return invalid('codeString must be a string.');
   const nameValue = hasOwn(request, 'functionName') ? request.functionName : undefined;
   if (nameValue === undefined || nameValue === null) {
-    return invalid('Function call did not provide functionName.');
+    return missing('functionName', 'Function call did not provide functionName.');
   }
   const name = typeof nameValue === 'string' ? nameValue : stringValue(nameValue);
   if (!isIdentifier(name)) {
     return invalid('functionName must be a JavaScript identifier, got ' + describeName(nameValue) + '.');
   }
   const argumentsValue = hasOwn(request, 'functionArguments') ? request.functionArguments : undefined;
-  let keys = EMPTY_LIST;
-  let source = null;
-  if (argumentsValue !== undefined && argumentsValue !== null) {
-    if (typeof argumentsValue !== 'object' || isArray(argumentsValue)) {
-      return invalid('functionArguments must be an object.');
-    }
-    keys = sortedArguments(argumentsValue, undefined);
-    source = argumentsValue;
+  if (argumentsValue === undefined || argumentsValue === null) {
+    return missing('functionArguments', 'Function call did not provide functionArguments.');
   }
-  return { __proto__: null, code, name, keys, source, declaredType: undefined };
+  if (typeof argumentsValue !== 'object' || isArray(argumentsValue)) {
+    return invalid('functionArguments must be an object.');
+  }
+  const keys = sortedArguments(argumentsValue, undefined);
+  return { __proto__: null, code, name, keys, source: argumentsValue, declaredType: undefined, text };
 }
 
 function describeName(value) {
@@ -209,7 +215,8 @@ const UNABLE =
   'Unable to find programming language: the function call carries no implementation in code ' +
   '(an inline Z8 whose Z8K4 lists a Z14 with a Z16 code).';
 
-function isZ7(request) {
+/** Whether a parsed request is in the Z7 form (else the executor form). */
+export function isZ7(request) {
   if (hasOwn(request, 'Z7K1')) return true;
   if (!hasOwn(request, 'Z1K1')) return false;
   const type = typeInfo(request.Z1K1);
@@ -250,9 +257,9 @@ function isJavaScript(language) {
   return slice(lower, 0, 10) === 'javascript';
 }
 
-function fromZ7(request) {
+function fromZ7(request, text) {
   const fn = own(request, 'Z7K1');
-  if (!isObject(fn)) return failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
+  if (!isObject(fn)) return missing('implementation', UNABLE);
   const candidates = implementations(own(fn, 'Z8K4'));
   let chosen = null;
   let code = null;
@@ -275,15 +282,16 @@ function fromZ7(request) {
   if (chosen === null) {
     if (otherLanguages.length > 0) {
       return failure(
-        ErrorType.NO_IMPLEMENTATION,
+        ErrorType.INVALID_LANGUAGE,
         'No executor found for programming language ' + otherLanguages[0] + ': kiln only runs JavaScript implementations.',
+        otherLanguages[0],
       );
     }
-    return failure(ErrorType.NO_IMPLEMENTATION, UNABLE);
+    return missing('implementation', UNABLE);
   }
   let name = refId(own(fn, 'Z8K5'));
   if (name === null) name = refId(own(chosen, 'Z14K1'));
-  if (name === null) return invalid('Function call did not provide functionName (no Z8K5 identity on the Z8).');
+  if (name === null) return missing('Z8K5', 'Function call did not provide functionName (no Z8K5 identity on the Z8).');
   if (!isIdentifier(name)) return invalid('functionName must be a JavaScript identifier, got "' + name + '".');
   return {
     __proto__: null,
@@ -292,14 +300,15 @@ function fromZ7(request) {
     keys: sortedArguments(request, Z7_SKIP),
     source: request,
     declaredType: own(fn, 'Z8K2'),
+    text,
   };
 }
 
 // --- entry -------------------------------------------------------------------------------
 
 /**
- * Parses the request text into { code, name, keys, source, declaredType }, or returns
- * a failure (Z561 / Z565) when it is unusable (no throw: a throw is costly, and
+ * Parses the request text into { code, name, keys, source, declaredType, text }, or
+ * returns a failure (Z561 / Z565 / Z558) when it is unusable (no throw: a throw is costly, and
  * these are ordinary answers).
  */
 export function parseRequest(text) {
@@ -308,12 +317,12 @@ export function parseRequest(text) {
   try {
     request = jsonParse(text);
   } catch (e) {
-    return invalid('The request is not valid JSON.');
+    return failure(ErrorType.INVALID_REQUEST, 'The request is not valid JSON.', ErrorType.JSON_SYNTAX);
   }
   if (typeof request !== 'object' || request === null || isArray(request)) {
     return invalid('The request must be a JSON object.');
   }
   // (isZ7 inlined for the common executor form: no Z7K1 and no Z1K1.)
-  if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) return fromExecutorForm(request);
-  return isZ7(request) ? fromZ7(request) : fromExecutorForm(request);
+  if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) return fromExecutorForm(request, text);
+  return isZ7(request) ? fromZ7(request, text) : fromExecutorForm(request, text);
 }

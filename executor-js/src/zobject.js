@@ -6,10 +6,13 @@
 
 import {
   charCodeAt,
+  isArray,
   join,
   lastIndexOf,
   newList,
   objectFreeze,
+  ownData,
+  ownKeys,
   push,
   regExpExec,
   repeat,
@@ -133,7 +136,6 @@ const META_LIST_HEAD = '{"Z1K1":' + META_LIST_TYPE + ',"K1":';
 const META_LIST_END = ',"K2":{"Z1K1":' + META_LIST_TYPE + '}}';
 const ERRORS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('errors') + ',"K2":';
 const LOGS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('logs') + ',"K2":';
-const Z5_HEAD = '{"Z1K1":' + REF_Z5 + ',"Z5K1":';
 const ENVELOPE_HEAD = '{"Z1K1":' + ref('Z22') + ',"Z22K1":';
 /** A Z6 up to its quoted text. */
 export const STRING_HEAD = '{"Z1K1":"Z6","Z6K1":';
@@ -144,31 +146,13 @@ const SUCCESS_LOGS_HEAD = ',"Z22K2":' + META_HEAD + LOGS_PAIR_HEAD + STRING_HEAD
 // the Z6, the pair, the list link, the map, the envelope
 const SUCCESS_LOGS_TAIL = '}}' + META_LIST_END + '}}';
 
-// error: errorHead(type) "message" (ERROR_TAIL | ERROR_LOGS_MIDDLE "logs" ERROR_LOGS_TAIL)
-const ERROR_HEAD = ENVELOPE_HEAD + VOID + ',"Z22K2":' + META_HEAD + ERRORS_PAIR_HEAD + Z5_HEAD;
-// the Z6, the Z5, the pair, the list link, the map, the envelope
-const ERROR_TAIL = '}}}' + META_LIST_END + '}}';
-const ERROR_LOGS_MIDDLE = '}}},"K2":' + META_LIST_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
+// error: ERROR_HEAD <Z5> (ERROR_TAIL | ERROR_LOGS_MIDDLE "logs" ERROR_LOGS_TAIL)
+const ERROR_HEAD = ENVELOPE_HEAD + VOID + ',"Z22K2":' + META_HEAD + ERRORS_PAIR_HEAD;
+// the pair, the list link, the map, the envelope
+const ERROR_TAIL = '}' + META_LIST_END + '}}';
+const ERROR_LOGS_MIDDLE = '},"K2":' + META_LIST_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
 // the Z6, the pair, the last link, the first link, the map, the envelope
 const ERROR_LOGS_TAIL = '}}' + META_LIST_END + '}}}';
-
-function errorHead(errorType) {
-  return ERROR_HEAD + ref(errorType) + ',"Z5K2":' + STRING_HEAD;
-}
-
-/** The head of an error answer for each error type the executor reports. */
-const ERROR_HEADS = objectFreeze({
-  __proto__: null,
-  Z500: errorHead('Z500'),
-  Z507: errorHead('Z507'),
-  Z561: errorHead('Z561'),
-  Z565: errorHead('Z565'),
-  Z570: errorHead('Z570'),
-  Z571: errorHead('Z571'),
-  Z572: errorHead('Z572'),
-  Z573: errorHead('Z573'),
-  Z574: errorHead('Z574'),
-});
 
 /**
  * The Z22 answer for a value (its JSON text): Z22K2 is void, or a Z883 map
@@ -189,16 +173,101 @@ export function successStringAnswer(quotedText, logs) {
   return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
 }
 
+// --- errors (Z5) -------------------------------------------------------------------
+// Every Z5 the executor writes comes from z5(): {"Z1K1":Z5,"Z5K1":<type>,"Z5K2":
+// {"Z1K1":<Z885(type)>,"<type>K1":…,"<type>K2":…}}, the Z5K2 an instance of the
+// type's Z885 with the type's keys in order (wit/errors.json).
+
+function z5Head(errorType) {
+  return (
+    '{"Z1K1":' + REF_Z5 + ',"Z5K1":' + ref(errorType) + ',"Z5K2":{"Z1K1":' + typeCall('Z885', ref(errorType)) + ',"' + errorType + 'K1":'
+  );
+}
+
+/** The Z5 heads (up to the first key's value) of the types the executor writes. */
+const Z5_HEADS = objectFreeze({
+  __proto__: null,
+  Z500: z5Head('Z500'),
+  Z501: z5Head('Z501'),
+  Z502: z5Head('Z502'),
+  Z507: z5Head('Z507'),
+  Z558: z5Head('Z558'),
+  Z561: z5Head('Z561'),
+  Z565: z5Head('Z565'),
+});
+
+/**
+ * The one writer of a Z5: an error of `errorType` (a ZID) whose Z5K2 holds the
+ * JSON texts `first` (key K1) and, when given, `second` (key K2).
+ */
+export function z5(errorType, first, second) {
+  let head = Z5_HEADS[errorType];
+  if (head === undefined) head = z5Head(errorType);
+  if (second === undefined) return head + first + '}}';
+  return head + first + ',"' + errorType + 'K2":' + second + '}}';
+}
+
+const REF_Z99 = ref('Z99');
+
+/** A Z7 up to its last key: the call of the function whose JSON text is `fnText`. */
+export function callHead(fnText) {
+  return TYPE_CALL_HEAD + fnText;
+}
+
+/** A Z99 quoting the JSON text `quoted`. */
+export function z99(quoted) {
+  return '{"Z1K1":' + REF_Z99 + ',"Z99K1":' + quoted + '}';
+}
+
 /**
  * The Z22 answer for a failure: Z22K1 void, Z22K2 a Z883 map with an "errors"
- * entry (a Z5 of `errorType`, a ZID, and `message`) and a "logs" entry when
- * `logs` is not null.
+ * entry (the JSON text `z5Text`, written by z5) and a "logs" entry when `logs`
+ * is not null.
  */
-export function errorAnswer(errorType, message, logs) {
-  let head = ERROR_HEADS[errorType];
-  if (head === undefined) head = errorHead(errorType);
-  if (logs === null) return head + quote(message) + ERROR_TAIL;
-  return head + quote(message) + ERROR_LOGS_MIDDLE + quote(logs) + ERROR_LOGS_TAIL;
+export function errorAnswer(z5Text, logs) {
+  if (logs === null) return ERROR_HEAD + z5Text + ERROR_TAIL;
+  return ERROR_HEAD + z5Text + ERROR_LOGS_MIDDLE + quote(logs) + ERROR_LOGS_TAIL;
+}
+
+/** Deepest nesting a quoted value is written to; deeper parts become a Z6 note. */
+const MAX_QUOTE_DEPTH = 256;
+const TOO_DEEP = string('[kiln: nested too deep to quote]');
+
+/**
+ * JSON text of `value`, a value made by the captured JSON.parse and never seen
+ * by community code, read through own data properties only (nothing is looked
+ * up on a prototype, no toJSON runs). Used to quote a call in an error.
+ */
+export function writeParsed(value, depth) {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') return StringCtor(value);
+  if (value === true) return 'true';
+  if (value === false) return 'false';
+  if (value === null || typeof value !== 'object') return 'null';
+  if (depth >= MAX_QUOTE_DEPTH) return TOO_DEEP;
+  const parts = newList();
+  if (isArray(value)) {
+    const length = ownData(value, 'length');
+    push(parts, '[');
+    for (let i = 0; i < length; i++) {
+      if (i > 0) push(parts, ',');
+      push(parts, writeParsed(ownData(value, StringCtor(i)), depth + 1));
+    }
+    push(parts, ']');
+    return join(parts, '');
+  }
+  const keys = ownKeys(value);
+  push(parts, '{');
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (typeof key !== 'string') continue;
+    if (parts.length > 1) push(parts, ',');
+    push(parts, quote(key));
+    push(parts, ':');
+    push(parts, writeParsed(ownData(value, key), depth + 1));
+  }
+  push(parts, '}');
+  return join(parts, '');
 }
 
 // --- predicates ------------------------------------------------------------------

@@ -7,6 +7,7 @@ import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { rollup } from 'rollup';
 import config from '../../rollup.config.mjs';
+import { renderMessage } from './errors.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixturesDir = path.join(repoRoot, 'executor-js', 'fixtures');
@@ -87,13 +88,16 @@ export function metadata(envelope) {
   return out;
 }
 
-/** { type, message } of an error envelope, or null when it is not one. */
+/**
+ * { type, message, z5 } of an error envelope, or null when it is not one. The
+ * message is rendered from the Z5 by the table's rule (test-support/errors.js).
+ */
 export function errorOf(envelope) {
   const isVoid = envelope.Z22K1 && envelope.Z22K1.Z1K1 === 'Z9' && envelope.Z22K1.Z9K1 === 'Z24';
   const meta = metadata(envelope);
   if (!isVoid || meta === null || !meta.errors) return null;
   const z5 = meta.errors;
-  return { type: z5.Z5K1 && z5.Z5K1.Z9K1, message: z5.Z5K2 && z5.Z5K2.Z6K1 };
+  return { type: z5.Z5K1 && z5.Z5K1.Z9K1, message: renderMessage(z5), z5 };
 }
 
 /** Normal-form list elements (K1/K2 chain). */

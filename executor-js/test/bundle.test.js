@@ -32,7 +32,7 @@ test('__kiln_executor can be deleted; the captured handle keeps working', async 
   const executor = await loadExecutor();
   assert.equal(executor.run('delete globalThis.__kiln_executor'), true);
   assert.equal(executor.run('typeof __kiln_executor'), 'undefined');
-  const answer = await executor.handle({ codeString: 'function f() { return typeof __kiln_executor; }', functionName: 'f' });
+  const answer = await executor.handle({ codeString: 'function f() { return typeof __kiln_executor; }', functionName: 'f', functionArguments: {} });
   assert.deepEqual(answer.Z22K1, { Z1K1: 'Z6', Z6K1: 'undefined' });
 });
 

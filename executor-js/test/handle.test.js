@@ -3,6 +3,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorOf, loadExecutor, metadata, str } from '../test-support/harness.js';
+import { z885 } from '../test-support/errors.js';
 
 let executor;
 before(async () => {
@@ -16,10 +17,13 @@ async function expectError(request, type, pattern) {
   assert.ok(error, `not an error: ${JSON.stringify(answer)}`);
   assert.equal(error.type, type, error.message);
   if (pattern) assert.match(error.message, pattern);
-  // the exact Z5 shape
+  // the Z5 shape: Z5K2 an instance of Z885(type) with exactly the type's keys
   const z5 = metadata(answer).errors;
   assert.deepEqual(Object.keys(z5), ['Z1K1', 'Z5K1', 'Z5K2']);
   assert.deepEqual(z5.Z1K1, { Z1K1: 'Z9', Z9K1: 'Z5' });
+  assert.deepEqual(z5.Z5K2.Z1K1, z885(type));
+  const keys = { Z507: ['Z507K1', 'Z507K2'], Z561: ['Z561K1'], Z565: ['Z565K1'], Z558: ['Z558K1'] }[type];
+  assert.deepEqual(Object.keys(z5.Z5K2), ['Z1K1', ...keys]);
   return error;
 }
 async function expectValue(request, value) {
@@ -56,7 +60,22 @@ describe('envelope', () => {
           K1: {
             Z1K1: pairType,
             K1: str('errors'),
-            K2: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z5' }, Z5K1: { Z1K1: 'Z9', Z9K1: 'Z507' }, Z5K2: str('Error: boom') },
+            K2: {
+              Z1K1: { Z1K1: 'Z9', Z9K1: 'Z5' },
+              Z5K1: { Z1K1: 'Z9', Z9K1: 'Z507' },
+              Z5K2: {
+                Z1K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: { Z1K1: 'Z9', Z9K1: 'Z885' }, Z885K1: { Z1K1: 'Z9', Z9K1: 'Z507' } },
+                Z507K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z99' }, Z99K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: str('f') } },
+                Z507K2: {
+                  Z1K1: { Z1K1: 'Z9', Z9K1: 'Z5' },
+                  Z5K1: { Z1K1: 'Z9', Z9K1: 'Z500' },
+                  Z5K2: {
+                    Z1K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: { Z1K1: 'Z9', Z9K1: 'Z885' }, Z885K1: { Z1K1: 'Z9', Z9K1: 'Z500' } },
+                    Z500K1: str('Error: boom'),
+                  },
+                },
+              },
+            },
           },
           K2: { Z1K1: listType },
         },
@@ -65,7 +84,7 @@ describe('envelope', () => {
   });
 });
 
-describe('invalid requests (Z561)', () => {
+describe('invalid (Z561) and incomplete (Z565) requests', () => {
   test('not JSON, not an object, not a string', async () => {
     await expectError('{', 'Z561', /not valid JSON/);
     await expectError('', 'Z561', /not valid JSON/);
@@ -78,13 +97,19 @@ describe('invalid requests (Z561)', () => {
   });
   describe('missing or wrongly typed keys', () => {
     test('no codeString', async () => {
-      await expectError({ functionName: 'f' }, 'Z561', /did not provide codeString/);
+      await expectError({ functionName: 'f', functionArguments: {} }, 'Z565', /did not provide codeString/);
     });
     test('codeString null', async () => {
-      await expectError({ codeString: null, functionName: 'f' }, 'Z561', /did not provide codeString/);
+      await expectError({ codeString: null, functionName: 'f', functionArguments: {} }, 'Z565', /did not provide codeString/);
     });
     test('no functionName', async () => {
-      await expectError({ codeString: 'function f(){}' }, 'Z561', /did not provide functionName/);
+      await expectError({ codeString: 'function f(){}', functionArguments: {} }, 'Z565', /did not provide functionName/);
+    });
+    test('no functionArguments', async () => {
+      await expectError({ codeString: 'function f(){ return "x"; }', functionName: 'f' }, 'Z565', /did not provide functionArguments/);
+    });
+    test('functionArguments null', async () => {
+      await expectError({ codeString: 'function f(){ return "x"; }', functionName: 'f', functionArguments: null }, 'Z565', /did not provide functionArguments/);
     });
     test('codeString a number', async () => {
       await expectError({ codeString: 5, functionName: 'f' }, 'Z561', /codeString must be a string/);
@@ -114,7 +139,7 @@ describe('invalid requests (Z561)', () => {
     }
   });
   test('codeString may be a Z6', async () => {
-    await expectValue({ codeString: str('function f(){ return "z"; }'), functionName: 'f' }, str('z'));
+    await expectValue({ codeString: str('function f(){ return "z"; }'), functionName: 'f', functionArguments: {} }, str('z'));
   });
 });
 
@@ -187,9 +212,9 @@ describe('evaluation errors (Z507)', () => {
     }`;
     await expectError(call(code), 'Z507', /description could not be read/);
   });
-  test('a stack overflow the engine turns into a catchable throw is Z507 (only the host reports Z572)', async () => {
+  test('a stack overflow the engine turns into a catchable throw is Z507 (only the host reports Z573)', async () => {
     // Under node the engine throws a RangeError; in kiln the wasm stack traps and
-    // the host answers Z572 (tests/hostile/recursion_*).
+    // the host answers Z573 (tests/hostile/recursion_*).
     await expectError(call('function f() { return f(); }'), 'Z507', /call stack|stack overflow/i);
   });
   describe('resource errors cannot be forged: whatever is thrown or rejected is Z507', () => {
@@ -265,12 +290,12 @@ describe('arguments', () => {
     };
     await expectValue(z7, str('ok'));
   });
-  test('Z7 form: no usable implementation is Z565', async () => {
+  test('Z7 form: no implementation is Z565, only other languages Z558', async () => {
     await expectError({ Z1K1: 'Z7', Z7K1: 'Z1000' }, 'Z565', /Unable to find programming language/);
     await expectError({ Z1K1: 'Z7', Z7K1: { Z1K1: 'Z8', Z8K4: ['Z14', 'Z10001'], Z8K5: 'Z1000' } }, 'Z565', /Unable to find programming language/);
     await expectError(
       { Z1K1: 'Z7', Z7K1: { Z1K1: 'Z8', Z8K4: ['Z14', { Z1K1: 'Z14', Z14K3: { Z1K1: 'Z16', Z16K1: 'python-3', Z16K2: 'x' } }], Z8K5: 'Z1000' } },
-      'Z565',
+      'Z558',
       /No executor found for programming language python-3/,
     );
   });

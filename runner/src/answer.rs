@@ -2,10 +2,10 @@
 //! top level and its small metadata map are parsed), or made on the host for a failure, and
 //! written out as one line of Z22 text with the runner's metadata entries in front.
 
-use crate::envelope::{self, ErrorType};
+use crate::classify::Failure;
+use crate::envelope::{self, Node};
 use crate::runner::CallMetrics;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 /// The top level of a Z22 as the executor wrote it. Only Z22K2 (metadata, shallow) is parsed
 /// into a value; the value itself stays text however deep it is nested, so hostile nesting
@@ -42,7 +42,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     /// The answer as one line of Z22 text, `entries` (string values) first in its metadata.
-    pub(crate) fn text(&self, entries: &[(&str, String)]) -> String {
+    pub(crate) fn text(&self, entries: &[(&str, Node)]) -> String {
         let metadata = envelope::metadata_text(entries, self.metadata_list.as_deref());
         format!(
             r#"{{"Z1K1":{},"Z22K1":{},"Z22K2":{metadata}}}"#,
@@ -62,11 +62,12 @@ pub(crate) fn parse(output: &[u8]) -> Option<Answer> {
             let parts: RawMetadata = serde_json::from_str(metadata.get()).ok()?;
             match (parts.list, parts.reference) {
                 (Some(list), _) => {
-                    // Only the executor's own small map (errors, logs) is parsed, to read the
-                    // error; the answer keeps the text as written.
-                    let readable = envelope::replace_lone_surrogates(metadata.get());
-                    let map: Value = serde_json::from_str(&readable).ok()?;
-                    (Some(list.get().to_string()), envelope::map_error(&map))
+                    // Only the error's Z5 is read (one level at a time); the answer keeps the
+                    // text as written.
+                    (
+                        Some(list.get().to_string()),
+                        envelope::map_error_text(metadata.get()),
+                    )
                 }
                 (None, Some("Z24")) => (None, None),
                 (None, _) => return None,
@@ -88,22 +89,58 @@ pub(crate) fn value_json(answer: &str) -> Option<String> {
         .map(|raw| raw.value.get().to_string())
 }
 
-/// The failure answer (void value, "errors" → Z5 of `kind` with `message`), recorded in
-/// `metrics`.
-pub(crate) fn failure(metrics: &mut CallMetrics, kind: ErrorType, message: String) -> Answer {
+/// The failure answer (void value, "errors" → the Z5 of `failure`), recorded in `metrics`.
+pub(crate) fn failure(metrics: &mut CallMetrics, failure: Failure) -> Answer {
+    let (kind, z5) = failure;
     metrics.error = Some(kind);
-    let map = envelope::metadata_map(vec![("errors".into(), envelope::z5(kind, &message))]);
+    let message = z5.message();
+    let map = envelope::metadata_text(&[("errors", z5)], None);
+    let list = serde_json::from_str::<RawMetadata>(&map)
+        .ok()
+        .and_then(|m| m.list.map(|l| l.get().to_string()));
     Answer {
         kind: envelope::reference("Z22").to_string(),
         value: envelope::VOID_TEXT.to_string(),
-        metadata_list: Some(map["K1"].to_string()),
+        metadata_list: list,
         error: Some((kind.zid().to_string(), message)),
+    }
+}
+
+impl Answer {
+    /// Repairs lone surrogates in the value and the executor's metadata; the count and where,
+    /// for a Z599 warning.
+    pub(crate) fn repair_text(&mut self) -> Vec<(usize, &'static str)> {
+        let mut repaired = Vec::new();
+        let (value, count) = envelope::repair_lone_surrogates(&self.value);
+        if count > 0 {
+            self.value = value.into_owned();
+            repaired.push((count, "Z22K1"));
+        }
+        if let Some(list) = &self.metadata_list {
+            let (fixed, count) = envelope::repair_lone_surrogates(list);
+            if count > 0 {
+                self.metadata_list = Some(fixed.into_owned());
+                repaired.push((count, "Z22K2"));
+            }
+        }
+        repaired
+    }
+
+    /// The length of the value's JSON text, in bytes.
+    pub(crate) fn value_len(&self) -> usize {
+        self.value.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::envelope::ErrorType;
+    use serde_json::Value;
+
+    fn z507(message: &str) -> Node {
+        envelope::evaluation(Node::string("f"), message)
+    }
 
     const VALUE: &str = r#"{"Z1K1":"Z6","Z6K1":"hi"}"#;
 
@@ -132,7 +169,7 @@ mod tests {
 
     #[test]
     fn the_error_of_an_executor_failure_is_read() {
-        let written = envelope::error_envelope(ErrorType::Evaluation, "Error: no").to_string();
+        let written = envelope::error_envelope(&z507("Error: no")).to_string();
         let answer = parse(written.as_bytes()).expect("a Z22");
         assert_eq!(
             answer.error,
@@ -140,7 +177,7 @@ mod tests {
         );
         // Written back out unchanged, and with entries in front of the executor's own.
         assert_eq!(answer.text(&[]), written);
-        let with_entry = answer.text(&[("kilnVersion", "1".to_string())]);
+        let with_entry = answer.text(&[("kilnVersion", Node::string("1"))]);
         let value: Value = serde_json::from_str(&with_entry).unwrap();
         assert_eq!(
             envelope::metadata(&value, "kilnVersion"),
@@ -154,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_lone_surrogate_in_the_error_does_not_hide_it() {
-        let written = envelope::error_envelope(ErrorType::Evaluation, "MARK")
+        let written = envelope::error_envelope(&z507("MARK"))
             .to_string()
             .replace("MARK", r"bad \ud800 text");
         let answer = parse(written.as_bytes()).expect("a Z22");
@@ -189,16 +226,20 @@ mod tests {
     #[test]
     fn a_failure_is_a_void_answer_with_a_z5() {
         let mut metrics = CallMetrics::default();
-        let answer = failure(&mut metrics, ErrorType::Timeout, "too slow".to_string());
-        assert_eq!(metrics.error, Some(ErrorType::Timeout));
+        let z5 = envelope::time_limit("5 ms");
+        let answer = failure(&mut metrics, (ErrorType::TimeLimit, z5.clone()));
+        assert_eq!(metrics.error, Some(ErrorType::TimeLimit));
         assert_eq!(
             answer.error,
-            Some(("Z570".to_string(), "too slow".to_string()))
+            Some((
+                "Z575".to_string(),
+                "the call exceeded the time limit of 5 ms".to_string()
+            ))
         );
         let text = answer.text(&[]);
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
-            envelope::error_envelope(ErrorType::Timeout, "too slow")
+            envelope::error_envelope(&z5)
         );
     }
 }

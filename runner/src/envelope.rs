@@ -5,75 +5,12 @@
 //! Shapes follow the Wikifunctions evaluator: Z22K1 holds the value (void Z24 on failure) and
 //! Z22K2 is a typed map (Z883, string → Z1) of metadata whose "errors" key holds a Z5.
 
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
-use std::fmt;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-/// The Z5 error types kiln reports (Z5K1). The table is part of `wit/executor.wit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorType {
-    /// Z500: unspecified.
-    Unspecified,
-    /// Z507: error in evaluation (the community code threw, did not parse, or returned
-    /// something that cannot be serialised).
-    Evaluation,
-    /// Z561: the request is malformed (not JSON, not an object, missing keys, too large).
-    InvalidRequest,
-    /// Z565: no usable implementation (no JavaScript implementation in a Z7).
-    NoImplementation,
-    /// Z570: the call ran out of wall-clock time.
-    Timeout,
-    /// Z571: the call hit the linear-memory cap.
-    Memory,
-    /// Z572: the call overflowed the stack.
-    Stack,
-    /// Z573: the answer is larger than allowed.
-    OutputTooLarge,
-    /// Z574: the call used up its fuel (instruction budget).
-    Fuel,
-}
-
-impl ErrorType {
-    /// Every error type, in ZID order.
-    pub const ALL: [ErrorType; 9] = [
-        ErrorType::Unspecified,
-        ErrorType::Evaluation,
-        ErrorType::InvalidRequest,
-        ErrorType::NoImplementation,
-        ErrorType::Timeout,
-        ErrorType::Memory,
-        ErrorType::Stack,
-        ErrorType::OutputTooLarge,
-        ErrorType::Fuel,
-    ];
-
-    /// The ZID of this error type.
-    pub fn zid(self) -> &'static str {
-        match self {
-            ErrorType::Unspecified => "Z500",
-            ErrorType::Evaluation => "Z507",
-            ErrorType::InvalidRequest => "Z561",
-            ErrorType::NoImplementation => "Z565",
-            ErrorType::Timeout => "Z570",
-            ErrorType::Memory => "Z571",
-            ErrorType::Stack => "Z572",
-            ErrorType::OutputTooLarge => "Z573",
-            ErrorType::Fuel => "Z574",
-        }
-    }
-
-    /// The error type of a ZID, if kiln knows it.
-    pub fn from_zid(zid: &str) -> Option<ErrorType> {
-        Self::ALL.into_iter().find(|t| t.zid() == zid)
-    }
-}
-
-impl fmt::Display for ErrorType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.zid())
-    }
-}
+pub use crate::errors::ErrorType;
 
 /// A Z9 reference in normal form.
 pub fn reference(zid: &str) -> Value {
@@ -126,17 +63,18 @@ pub fn metadata_map(entries: Vec<(String, Value)>) -> Value {
     json!({"Z1K1": map_type(), "K1": list})
 }
 
-/// A Z5 of `error_type` carrying `message`.
-pub fn z5(error_type: ErrorType, message: &str) -> Value {
-    json!({"Z1K1": reference("Z5"), "Z5K1": reference(error_type.zid()), "Z5K2": string(message)})
+/// A Z5 in normal form: the Value form of [`Node`] (tests and tools; the serving path writes
+/// text).
+pub fn z5(node: &Node) -> Value {
+    node.value()
 }
 
-/// The failure envelope: void value, "errors" → Z5.
-pub fn error_envelope(error_type: ErrorType, message: &str) -> Value {
+/// The failure envelope of a Z5 (void value, "errors" → the Z5), as a value.
+pub fn error_envelope(z5: &Node) -> Value {
     json!({
         "Z1K1": reference("Z22"),
         "Z22K1": reference("Z24"),
-        "Z22K2": metadata_map(vec![("errors".into(), z5(error_type, message))]),
+        "Z22K2": metadata_map(vec![("errors".into(), z5.value())]),
     })
 }
 
@@ -182,31 +120,203 @@ pub fn metadata(envelope: &Value, key: &str) -> Option<Value> {
         .map(|(_, v)| v)
 }
 
-/// The error of a failed answer: its Z5K1 type and Z5K2 message.
+/// The error of a failed answer: its Z5K1 type and its human-readable message, rendered by
+/// the table's rule ([`crate::errors::render`]).
 pub fn error(envelope: &Value) -> Option<(String, String)> {
     map_error(envelope.get("Z22K2")?)
 }
 
-/// The error a Z22K2 metadata map carries under "errors".
+/// The error a Z22K2 metadata map carries under "errors": type and rendered message.
 pub fn map_error(metadata: &Value) -> Option<(String, String)> {
-    let z5 = map_entries(metadata)
+    map_error_text(&metadata.to_string())
+}
+
+/// [`map_error`] of a Z22K2 map given as JSON text. Only the map's list, the error's Z5 and the
+/// keys its message template names are parsed, each one level at a time, so a deeply nested
+/// quoted call (Z507K1) costs nothing.
+pub fn map_error_text(metadata: &str) -> Option<(String, String)> {
+    let readable = replace_lone_surrogates(metadata);
+    let z5 = raw_entries(&readable)
         .into_iter()
         .find(|(k, _)| k == "errors")
         .map(|(_, v)| v)?;
-    let zid = match z5.get("Z5K1")? {
-        Value::String(s) => s.clone(),
-        other => other.get("Z9K1")?.as_str()?.to_string(),
+    let object = raw_object(&z5)?;
+    let zid = reference_text(object.get("Z5K1")?)?;
+    Some((zid, render_raw(&object, 0)))
+}
+
+/// The messages of the entries under "warnings" in a Z22K2 map: type and rendered message.
+pub fn warnings(envelope: &Value) -> Vec<(String, String)> {
+    let Some(list) = metadata(envelope, "warnings") else {
+        return Vec::new();
     };
-    let message = match z5.get("Z5K2") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other
+    list_items(&list)
+        .iter()
+        .filter_map(|item| {
+            let object = raw_object(&item.to_string())?;
+            let zid = reference_text(object.get("Z5K1")?)?;
+            Some((zid, render_raw(&object, 0)))
+        })
+        .collect()
+}
+
+/// The items of a typed list (Z881) in normal form (canonical arrays are read too).
+pub fn list_items(list: &Value) -> Vec<Value> {
+    if let Some(items) = list.as_array() {
+        return items.iter().skip(1).cloned().collect();
+    }
+    let mut items = Vec::new();
+    let mut node = Some(list);
+    while let Some(cell) = node {
+        match cell.get("K1") {
+            Some(item) => items.push(item.clone()),
+            None => break,
+        }
+        node = cell.get("K2");
+    }
+    items
+}
+
+/// An object's members as raw JSON text, in order.
+type RawObject = serde_json::Map<String, Value>;
+
+/// One level of a JSON object: its members, values kept as text (strings stay strings).
+fn raw_object(text: &str) -> Option<RawObject> {
+    let members: Vec<(String, Box<RawValue>)> = serde_json::from_str::<OrderedRaw>(text).ok()?.0;
+    Some(
+        members
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v.get().to_string())))
+            .collect(),
+    )
+}
+
+/// The members of a JSON object, in order, values as raw text.
+struct OrderedRaw(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for OrderedRaw {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = OrderedRaw;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OrderedRaw, A::Error> {
+                let mut members = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, Box<RawValue>>()? {
+                    members.push((key, value));
+                }
+                Ok(OrderedRaw(members))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+/// The members of a JSON object given as text, in order, values as raw text.
+pub(crate) fn ordered_members(text: &str) -> Option<Vec<(String, Box<RawValue>)>> {
+    serde_json::from_str::<OrderedRaw>(text).ok().map(|o| o.0)
+}
+
+/// The raw text a member of a [`RawObject`] holds.
+fn member(value: &Value) -> &str {
+    value.as_str().unwrap_or("null")
+}
+
+/// The ZID a Z9 reference (or a bare string) names.
+fn reference_text(value: &Value) -> Option<String> {
+    let text = member(value);
+    if let Ok(plain) = serde_json::from_str::<String>(text) {
+        return Some(plain);
+    }
+    let object = raw_object(text)?;
+    serde_json::from_str::<String>(member(object.get("Z9K1")?)).ok()
+}
+
+/// The entries of a Z883 map given as text, values as raw text.
+fn raw_entries(map: &str) -> Vec<(String, String)> {
+    let mut entries = Vec::new();
+    let Some(object) = raw_object(map) else {
+        return entries;
+    };
+    let Some(list) = object.get("K1") else {
+        return entries;
+    };
+    let mut cells: Vec<String> = Vec::new();
+    if let Ok(items) = serde_json::from_str::<Vec<Box<RawValue>>>(member(list)) {
+        cells.extend(items.iter().skip(1).map(|i| i.get().to_string()));
+    } else {
+        let mut node = Some(member(list).to_string());
+        while let Some(cell) = node.take() {
+            let Some(cell) = raw_object(&cell) else { break };
+            let Some(pair) = cell.get("K1") else { break };
+            cells.push(member(pair).to_string());
+            node = cell.get("K2").map(|n| member(n).to_string());
+        }
+    }
+    for pair in cells {
+        let Some(pair) = raw_object(&pair) else {
+            continue;
+        };
+        let key = pair.get("K1").and_then(|k| {
+            let text = member(k);
+            serde_json::from_str::<String>(text).ok().or_else(|| {
+                let object = raw_object(text)?;
+                serde_json::from_str::<String>(member(object.get("Z6K1")?)).ok()
+            })
+        });
+        if let (Some(key), Some(value)) = (key, pair.get("K2")) {
+            entries.push((key, member(value).to_string()));
+        }
+    }
+    entries
+}
+
+/// The text a key's value contributes to a message: a Z6 its text, a Z9 its ZID, a Z99 the text
+/// of what it quotes, a Z5 its own message; anything else its JSON text.
+fn key_text(text: &str, depth: usize) -> String {
+    if let Ok(plain) = serde_json::from_str::<String>(text) {
+        return plain;
+    }
+    let Some(object) = raw_object(text) else {
+        return text.to_string();
+    };
+    let kind = object.get("Z1K1").and_then(reference_text);
+    match kind.as_deref() {
+        Some("Z6") => object
             .get("Z6K1")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| other.to_string()),
-        None => String::new(),
-    };
-    Some((zid, message))
+            .and_then(|v| serde_json::from_str::<String>(member(v)).ok())
+            .unwrap_or_default(),
+        Some("Z9") => object
+            .get("Z9K1")
+            .and_then(|v| serde_json::from_str::<String>(member(v)).ok())
+            .unwrap_or_default(),
+        Some("Z99") => object
+            .get("Z99K1")
+            .map(|v| key_text(member(v), depth + 1))
+            .unwrap_or_default(),
+        Some("Z5") if depth < 16 => render_raw(&object, depth + 1),
+        _ => text.to_string(),
+    }
+}
+
+/// The message of a Z5 (one level parsed), by its type's template; a Z5 of a type the table does
+/// not know, or in the 2023 shape (a Z6 Z5K2), reads as the text of its Z5K2.
+fn render_raw(z5: &RawObject, depth: usize) -> String {
+    let zid = z5.get("Z5K1").and_then(reference_text).unwrap_or_default();
+    let instance = z5.get("Z5K2").map(member).unwrap_or("null");
+    let keys = raw_object(instance).filter(|o| o.keys().any(|k| k.starts_with(&zid)));
+    match keys {
+        Some(keys) => crate::errors::render(&zid, &mut |key: &str| {
+            keys.get(key).map(|v| key_text(member(v), depth))
+        })
+        .unwrap_or_else(|| key_text(instance, depth)),
+        None => key_text(instance, depth),
+    }
 }
 
 /// The string value of a successful answer whose Z22K1 is a Z6.
@@ -239,10 +349,238 @@ fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_string())
 }
 
-/// Z22K2 as text: `entries` (string values, written as Z6) first, then the entries of
-/// `existing`, the raw `K1` list of a map already in normal form. Void when both are empty.
-/// Built as text, without a JSON tree: this runs on every call.
-pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> String {
+/// A ZObject on its way to text: raw JSON text, or an object whose members are nodes, in order.
+/// Everything the host writes into an answer is a node, so there is one writer of its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// JSON text, written as is.
+    Raw(String),
+    /// An object's members, in order.
+    Object(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// A Z9 reference.
+    pub fn reference(zid: &str) -> Node {
+        Node::Raw(format!(r#"{{"Z1K1":"Z9","Z9K1":{}}}"#, quoted(zid)))
+    }
+
+    /// A Z6 string.
+    pub fn string(text: &str) -> Node {
+        Node::Raw(format!(r#"{{"Z1K1":"Z6","Z6K1":{}}}"#, quoted(text)))
+    }
+
+    /// A Z99 quoting `node`.
+    pub fn quote(node: Node) -> Node {
+        Node::Object(vec![
+            ("Z1K1".into(), Node::reference("Z99")),
+            ("Z99K1".into(), node),
+        ])
+    }
+
+    /// A Z5 of `error_type` with the values of its keys, in the table's order.
+    pub fn z5(error_type: ErrorType, values: Vec<Node>) -> Node {
+        let zid = error_type.zid();
+        let mut instance = vec![(
+            "Z1K1".to_string(),
+            Node::Raw(generic_text("Z885", &[("Z885K1", &Node::reference(zid))])),
+        )];
+        debug_assert_eq!(error_type.keys().count(), values.len(), "{zid}");
+        instance.extend(error_type.keys().map(str::to_string).zip(values));
+        Node::Object(vec![
+            ("Z1K1".into(), Node::reference("Z5")),
+            ("Z5K1".into(), Node::reference(zid)),
+            ("Z5K2".into(), Node::Object(instance)),
+        ])
+    }
+
+    /// A typed list (Z881) of `item_type` in normal form.
+    pub fn list(item_type: &str, items: Vec<Node>) -> Node {
+        let kind = Node::Raw(generic_text(
+            "Z881",
+            &[("Z881K1", &Node::reference(item_type))],
+        ));
+        let mut list = Node::Object(vec![("Z1K1".into(), kind.clone())]);
+        for item in items.into_iter().rev() {
+            list = Node::Object(vec![
+                ("Z1K1".into(), kind.clone()),
+                ("K1".into(), item),
+                ("K2".into(), list),
+            ]);
+        }
+        list
+    }
+
+    /// The node as JSON text.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    fn write(&self, out: &mut String) {
+        match self {
+            Node::Raw(text) => out.push_str(text),
+            Node::Object(members) => {
+                out.push('{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&quoted(key));
+                    out.push(':');
+                    value.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// The node as a JSON value (tests and tools).
+    pub fn value(&self) -> Value {
+        let text = self.text();
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        deserializer.disable_recursion_limit();
+        serde::Deserialize::deserialize(&mut deserializer).unwrap_or(Value::Null)
+    }
+
+    /// The rendered message of a Z5 node (the table's rule, as readers apply it).
+    pub fn message(&self) -> String {
+        raw_object(&self.text())
+            .map(|o| render_raw(&o, 0))
+            .unwrap_or_default()
+    }
+}
+
+fn generic_text(constructor: &str, args: &[(&str, &Node)]) -> String {
+    let mut members = vec![
+        ("Z1K1".to_string(), Node::reference("Z7")),
+        ("Z7K1".to_string(), Node::reference(constructor)),
+    ];
+    members.extend(args.iter().map(|(k, v)| (k.to_string(), (*v).clone())));
+    Node::Object(members).text()
+}
+
+/// Z500: an internal fault with `message`; also the propagated error inside Z507 and Z502.
+pub fn unspecified(message: &str) -> Node {
+    Node::z5(ErrorType::Unspecified, vec![Node::string(message)])
+}
+
+/// Z507: an error in evaluation of `call` (the quoted call, see [`quoted_call`]), `message`
+/// carried by a Z500.
+pub fn evaluation(call: Node, message: &str) -> Node {
+    Node::z5(
+        ErrorType::Evaluation,
+        vec![Node::quote(call), unspecified(message)],
+    )
+}
+
+/// Z561 of a request that is not well formed (Z502 of Z500 carrying `message`).
+pub fn invalid_request(message: &str) -> Node {
+    let not_well_formed = Node::z5(
+        ErrorType::NotWellFormed,
+        vec![Node::reference("Z500"), unspecified(message)],
+    );
+    Node::z5(ErrorType::InvalidRequest, vec![not_well_formed])
+}
+
+/// Z575: the time limit, `limit` as "N ms".
+pub fn time_limit(limit: &str) -> Node {
+    Node::z5(ErrorType::TimeLimit, vec![Node::string(limit)])
+}
+
+/// Z582: the fuel budget.
+pub fn fuel_limit(budget: u64) -> Node {
+    Node::z5(
+        ErrorType::FuelLimit,
+        vec![Node::string(&budget.to_string())],
+    )
+}
+
+/// Z573: a recursion limit (`limit` names it) reached in `function`.
+pub fn recursion_limit(limit: &str, function: &str) -> Node {
+    Node::z5(
+        ErrorType::RecursionLimit,
+        vec![Node::string(limit), Node::string(function)],
+    )
+}
+
+/// Z560: a result that cannot be returned, described (not quoted) by `description`.
+pub fn invalid_result(description: &str) -> Node {
+    Node::z5(
+        ErrorType::InvalidEvaluationResult,
+        vec![Node::quote(Node::string(description))],
+    )
+}
+
+/// A warning of `warning_type` whose two keys are the texts `used` and `limit`.
+pub fn warning(warning_type: ErrorType, first: &str, second: &str) -> Node {
+    Node::z5(
+        warning_type,
+        vec![Node::string(first), Node::string(second)],
+    )
+}
+
+/// Whether `name` is a ZID (a Z9 reference rather than a Z6 name).
+fn is_zid(name: &str) -> bool {
+    name.len() > 1
+        && name.starts_with('Z')
+        && name[1..].bytes().all(|b| b.is_ascii_digit())
+        && !name[1..].starts_with('0')
+}
+
+/// The call of a request, quoted as the executor quotes it in Z507K1, and its function name:
+/// a Z7 request as given; an executor request as a Z7 whose Z7K1 is `functionName` (a Z9 when
+/// it is a ZID, else a Z6) followed by the `functionArguments` members as given. A request that
+/// cannot be read is quoted as a Z6 of its first 256 characters.
+pub fn quoted_call(request: &[u8]) -> (Node, String) {
+    let text = String::from_utf8_lossy(request);
+    let text = replace_lone_surrogates(&text);
+    let fallback = || {
+        let cut: String = text.chars().take(256).collect();
+        (Node::string(&cut), "the function".to_string())
+    };
+    let Some(members) = ordered_members(&text) else {
+        return fallback();
+    };
+    let get = |key: &str| members.iter().find(|(k, _)| k == key).map(|(_, v)| v.get());
+    if get("Z1K1").is_some() {
+        let name = get("Z7K1")
+            .and_then(|n| reference_text(&Value::String(n.to_string())))
+            .or_else(|| {
+                let object = raw_object(get("Z7K1")?)?;
+                key_text(member(object.get("Z8K5")?), 0).into()
+            })
+            .unwrap_or_else(|| "the function".to_string());
+        return (Node::Raw(text.trim().to_string()), name);
+    }
+    let Some(name) = get("functionName").and_then(|n| serde_json::from_str::<String>(n).ok())
+    else {
+        return fallback();
+    };
+    let callee = if is_zid(&name) {
+        Node::reference(&name)
+    } else {
+        Node::string(&name)
+    };
+    let mut call = vec![
+        ("Z1K1".to_string(), Node::reference("Z7")),
+        ("Z7K1".to_string(), callee),
+    ];
+    if let Some(arguments) = get("functionArguments").and_then(ordered_members) {
+        call.extend(
+            arguments
+                .into_iter()
+                .map(|(k, v)| (k, Node::Raw(v.get().to_string()))),
+        );
+    }
+    (Node::Object(call), name)
+}
+
+/// Z22K2 as text: `entries` first, then the entries of `existing`, the raw `K1` list of a map
+/// already in normal form. Void when both are empty. Built as text, without a JSON tree: this
+/// runs on every call.
+pub fn metadata_text(entries: &[(&str, Node)], existing: Option<&str>) -> String {
     let types = &*TYPE_TEXTS;
     if entries.is_empty() {
         return match existing {
@@ -255,12 +593,13 @@ pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> Stri
     for (key, value) in entries {
         let _ = write!(
             text,
-            r#"{{"Z1K1":{},"K1":{{"Z1K1":{},"K1":{{"Z1K1":"Z6","Z6K1":{}}},"K2":{{"Z1K1":"Z6","Z6K1":{}}}}},"K2":"#,
+            r#"{{"Z1K1":{},"K1":{{"Z1K1":{},"K1":{{"Z1K1":"Z6","Z6K1":{}}},"K2":"#,
             types.list,
             types.pair,
             quoted(key),
-            quoted(value)
         );
+        value.write(&mut text);
+        text.push_str(r#"},"K2":"#);
     }
     match existing {
         Some(list) => text.push_str(list),
@@ -278,6 +617,11 @@ pub fn metadata_text(entries: &[(&str, String)], existing: Option<&str>) -> Stri
 /// JSON text with every `\\u` escape of a lone surrogate (valid JSON, but no Rust string
 /// can hold it) replaced by `\\ufffd`; escaped pairs and everything else stay as they are.
 pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
+    repair_lone_surrogates(json).0
+}
+
+/// [`replace_lone_surrogates`], with how many were replaced.
+pub fn repair_lone_surrogates(json: &str) -> (std::borrow::Cow<'_, str>, usize) {
     fn escape_at(bytes: &[u8], at: usize) -> Option<u16> {
         let digits = bytes.get(at + 2..at + 6)?;
         if bytes.get(at..at + 2)? != b"\\u" {
@@ -287,6 +631,7 @@ pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
     }
     let bytes = json.as_bytes();
     let mut out: Option<String> = None;
+    let mut replaced = 0;
     let mut copied = 0;
     let mut at = 0;
     while at < bytes.len() {
@@ -315,14 +660,15 @@ pub fn replace_lone_surrogates(json: &str) -> std::borrow::Cow<'_, str> {
             text.push_str(&json[copied..at]);
             text.push_str("\\ufffd");
             copied = at + 6;
+            replaced += 1;
         }
         at += 6;
     }
     match out {
-        None => std::borrow::Cow::Borrowed(json),
+        None => (std::borrow::Cow::Borrowed(json), 0),
         Some(mut text) => {
             text.push_str(&json[copied..]);
-            std::borrow::Cow::Owned(text)
+            (std::borrow::Cow::Owned(text), replaced)
         }
     }
 }

@@ -20,17 +20,21 @@ mod call;
 mod classify;
 pub mod engine;
 pub mod envelope;
+pub mod errors;
 mod host;
 mod load;
-mod metadata;
+pub mod metadata;
 mod runner;
 mod ticker;
+mod warnings;
 pub mod wasi;
 
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
-pub use envelope::ErrorType;
+pub use errors::ErrorType;
+pub use metadata::ArtifactInfo;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};
+pub use warnings::WarningThresholds;
 
 /// The kiln version every artifact and answer is stamped with.
 pub const KILN_VERSION: &str = env!("CARGO_PKG_VERSION");

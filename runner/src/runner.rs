@@ -9,12 +9,13 @@ use crate::classify;
 use crate::engine::{self, Allocation};
 use crate::envelope::ErrorType;
 use crate::host::Host;
-use crate::metadata;
+use crate::metadata::{self, ArtifactInfo};
 use crate::ticker::{self, EpochTicker, Spawn};
+use crate::warnings::{self, WarningThresholds};
 use crate::wasi::ClockAndRandomness;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
 /// Per-call limits.
@@ -30,6 +31,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Cap on the request's size, in bytes.
     pub max_request_bytes: usize,
+    /// When the use of a limit becomes a warning.
+    pub warnings: WarningThresholds,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             max_output_bytes: 16 << 20,
             max_request_bytes: 16 << 20,
+            warnings: WarningThresholds::default(),
         }
     }
 }
@@ -99,6 +103,20 @@ pub struct CallMetrics {
     pub peak_memory: usize,
     /// The error type, when the call failed.
     pub error: Option<ErrorType>,
+    /// When the call started (wall clock).
+    pub started: Option<SystemTime>,
+    /// The whole call, from receiving the request to the answer.
+    pub total: Duration,
+    /// Whether a memory growth was refused.
+    pub memory_hit: bool,
+    /// Guest output that was not UTF-8 and was discarded: its length and first line, lossily.
+    pub discarded: Option<(usize, String)>,
+    /// Lone surrogates repaired in the answer: how many, and where.
+    pub repaired: Vec<(usize, &'static str)>,
+    /// The implementation the request's Z7 names, if any.
+    pub implementation: Option<String>,
+    /// The warnings the answer carries, by type.
+    pub warnings: Vec<ErrorType>,
 }
 
 /// One call's answer and measurements.
@@ -134,6 +152,7 @@ pub struct Runner {
     limits: Limits,
     reproducible: bool,
     notes: Vec<String>,
+    info: ArtifactInfo,
     _ticker: EpochTicker,
 }
 
@@ -183,6 +202,7 @@ impl Runner {
             limits,
             reproducible: false,
             notes: Vec::new(),
+            info: ArtifactInfo::default(),
             _ticker: ticker,
         })
     }
@@ -191,6 +211,13 @@ impl Runner {
     /// timing metadata, so the same request gives the same answer, byte for byte.
     pub fn reproducible(mut self, reproducible: bool) -> Self {
         self.reproducible = reproducible;
+        self
+    }
+
+    /// Names the artifact in every answer's metadata (`programmingLanguageVersion`,
+    /// `kilnArtifactHash`), as its build info says.
+    pub fn with_artifact_info(mut self, info: ArtifactInfo) -> Self {
+        self.info = info;
         self
     }
 
@@ -240,26 +267,42 @@ impl Runner {
         if request.len() > self.limits.max_request_bytes {
             return self.oversized(request.len());
         }
-        let mut metrics = CallMetrics::default();
-        let answer = self.run(request, &mut metrics);
-        self.outcome(answer, metrics)
+        let began = Instant::now();
+        let mut metrics = CallMetrics {
+            started: Some(SystemTime::now()),
+            ..CallMetrics::default()
+        };
+        let mut answer = self.run(request, &mut metrics);
+        metrics.repaired = answer.repair_text();
+        let result_bytes = answer.error.is_none().then(|| answer.value_len());
+        metrics.total = began.elapsed();
+        self.outcome(answer, metrics, result_bytes)
     }
 
     /// The answer to a request of `length` bytes that is over the request limit (the request
     /// itself need not be held in memory).
     pub fn oversized(&self, length: usize) -> CallOutcome {
-        let mut metrics = CallMetrics::default();
-        let message = classify::oversized_request(length, &self.limits);
-        let answer = answer::failure(&mut metrics, ErrorType::InvalidRequest, message);
-        self.outcome(answer, metrics)
+        let mut metrics = CallMetrics {
+            started: Some(SystemTime::now()),
+            ..CallMetrics::default()
+        };
+        let answer = answer::failure(
+            &mut metrics,
+            classify::oversized_request(length, &self.limits),
+        );
+        self.outcome(answer, metrics, None)
     }
 
-    fn outcome(&self, answer: Answer, metrics: CallMetrics) -> CallOutcome {
-        let entries = if self.reproducible {
-            Vec::new()
-        } else {
-            metadata::entries(&metrics, self.limits.fuel.is_some())
-        };
+    fn outcome(
+        &self,
+        answer: Answer,
+        mut metrics: CallMetrics,
+        result_bytes: Option<usize>,
+    ) -> CallOutcome {
+        let timed = !self.reproducible;
+        let warnings = warnings::collect(&metrics, &self.limits, result_bytes, timed);
+        metrics.warnings = warnings.iter().map(|w| w.0).collect();
+        let entries = metadata::entries(&metrics, &self.info, warnings, timed);
         CallOutcome {
             answer: answer.text(&entries),
             error: answer.error,
@@ -283,19 +326,31 @@ impl Runner {
             metrics,
         ) {
             Ok(execution) => execution,
-            Err(message) => return answer::failure(metrics, ErrorType::Unspecified, message),
+            Err(message) => {
+                let z5 = crate::envelope::unspecified(&message);
+                return answer::failure(metrics, (ErrorType::Unspecified, z5));
+            }
         };
-        if let Some((kind, message)) = classify::failure(&execution, limits) {
-            return answer::failure(metrics, kind, message);
+        metrics.memory_hit = execution.memory_hit;
+        if !execution.stderr.is_empty() && std::str::from_utf8(&execution.stderr).is_err() {
+            let lossy = String::from_utf8_lossy(&execution.stderr);
+            let first = lossy.lines().next().unwrap_or("").to_string();
+            metrics.discarded = Some((execution.stderr.len(), first));
+        }
+        let request = classify::Request(request);
+        if let Some(failure) = classify::failure(&execution, limits, &request) {
+            return answer::failure(metrics, failure);
         }
         let Some(answer) = answer::parse(&execution.stdout) else {
-            let message = classify::not_an_envelope(execution.stdout.len());
-            return answer::failure(metrics, ErrorType::Unspecified, message);
+            return answer::failure(metrics, classify::not_an_envelope(execution.stdout.len()));
         };
-        if let Some((kind, message)) =
-            classify::refused_growth(execution.memory_hit, answer.error.as_ref(), limits)
-        {
-            return answer::failure(metrics, kind, message);
+        if let Some(failure) = classify::refused_growth(
+            execution.memory_hit,
+            answer.error.as_ref(),
+            limits,
+            &request,
+        ) {
+            return answer::failure(metrics, failure);
         }
         metrics.error = answer
             .error
@@ -391,12 +446,14 @@ mod tests {
             envelope::metadata(&answer, "kilnVersion"),
             Some(envelope::string(crate::KILN_VERSION))
         );
-        assert!(envelope::metadata(&answer, "executionDuration").is_some());
-        assert_eq!(envelope::metadata(&answer, "executionFuel"), None);
-        let memory = format!("{} bytes", 1 << 16);
+        assert!(envelope::metadata(&answer, "evaluationDuration").is_some());
         assert_eq!(
             envelope::metadata(&answer, "executionMemoryUsage"),
-            Some(envelope::string(&memory))
+            Some(envelope::string("64 KiB"))
+        );
+        assert_eq!(
+            envelope::metadata(&answer, "wasmMemoryBytes"),
+            Some(envelope::string("65536"))
         );
     }
 
@@ -419,7 +476,7 @@ mod tests {
         assert!(outcome.metrics.fuel > 0);
         let fuel = outcome.metrics.fuel.to_string();
         assert_eq!(
-            envelope::metadata(&outcome.envelope().unwrap(), "executionFuel"),
+            envelope::metadata(&outcome.envelope().unwrap(), "wasmtimeFuelCost"),
             Some(envelope::string(&fuel))
         );
     }
@@ -434,7 +491,7 @@ mod tests {
             "(loop $l (br $l))",
             "",
             limits,
-            ErrorType::Timeout,
+            ErrorType::TimeLimit,
             "the call exceeded the time limit of 30 ms",
         );
     }
@@ -449,7 +506,7 @@ mod tests {
             "(loop $l (br $l))",
             "",
             limits,
-            ErrorType::Fuel,
+            ErrorType::FuelLimit,
             "the call used up its fuel budget of 10000",
         );
     }
@@ -460,16 +517,18 @@ mod tests {
             "(if (i32.eq (memory.grow (i32.const 100)) (i32.const -1)) (then unreachable))",
             "",
             limits(),
-            ErrorType::Memory,
+            ErrorType::Evaluation,
             "the call reached the memory limit of 1 MiB",
         );
     }
 
     #[test]
     fn an_executor_error_after_a_refused_growth_is_a_memory_error() {
-        let written =
-            envelope::error_envelope(ErrorType::Evaluation, "InternalError: out of memory")
-                .to_string();
+        let written = envelope::error_envelope(&envelope::evaluation(
+            envelope::Node::string("f"),
+            "InternalError: out of memory",
+        ))
+        .to_string();
         let body = format!(
             "(drop (memory.grow (i32.const 100))) {}",
             write_all(&written)
@@ -478,7 +537,7 @@ mod tests {
             &body,
             &written,
             limits(),
-            ErrorType::Memory,
+            ErrorType::Evaluation,
             "the call reached the memory limit of 1 MiB; the executor reported: InternalError: \
              out of memory",
         );
@@ -500,27 +559,26 @@ mod tests {
             "(call $recurse)",
             "",
             limits(),
-            ErrorType::Stack,
-            "the call overflowed the stack (too much recursion)",
+            ErrorType::RecursionLimit,
+            "the call reached the recursion limit (the wasm stack) in the function",
         );
     }
 
     #[test]
-    fn a_trap_is_unspecified_and_says_what_the_guest_reported() {
+    fn an_abort_is_a_recursion_limit_and_an_exit_unspecified() {
         fails(
             "unreachable",
             "",
             limits(),
-            ErrorType::Unspecified,
-            "the executor trapped: wasm trap: wasm `unreachable` instruction executed",
+            ErrorType::RecursionLimit,
+            "the call reached the recursion limit (wasm unreachable abort) in the function",
         );
         fails(
-            "(call $write (i32.const 2) (i32.const 5)) unreachable",
+            "(call $write (i32.const 2) (i32.const 5)) (call $exit (i32.const 3))",
             "boom!",
             limits(),
             ErrorType::Unspecified,
-            "the executor trapped: wasm trap: wasm `unreachable` instruction executed; the guest \
-             reported: boom!",
+            "the executor exited with status 3; the guest reported: boom!",
         );
         fails(
             "(call $exit (i32.const 3))",
@@ -542,7 +600,7 @@ mod tests {
             &write_all(&data),
             &data,
             limits,
-            ErrorType::OutputTooLarge,
+            ErrorType::InvalidEvaluationResult,
             "the answer is larger than the limit of 16 bytes",
         );
         // An answer of exactly the limit fits.

@@ -33,16 +33,13 @@ const ENTRY_GLOBAL: &str = "__kiln_executor";
 /// File name QuickJS reports for the executor script (all three paths).
 const SCRIPT_NAME: &CStr = c"kiln-executor.js";
 
-/// Error types of the Z5s the shim itself produces (the table lives in `wit/executor.wit`).
-const Z500_UNSPECIFIED: &str = "Z500";
-const Z507_EVALUATION: &str = "Z507";
-const Z561_INVALID_REQUEST: &str = "Z561";
-
 /// Deepest nesting of arrays and objects a request may have. QuickJS parses JSON recursively,
 /// and far deeper input would exhaust the wasm stack before the executor could refuse it.
 const MAX_REQUEST_DEPTH: usize = 5000;
-const Z571_MEMORY: &str = "Z571";
-const Z572_STACK: &str = "Z572";
+
+/// The marker of a failure reported to the host (on stderr, stdout left empty): the guest
+/// never writes a Z5 itself; the host's one writer turns the report into one.
+const FAILURE_MARKER: &str = "kiln-guest-failure ";
 
 enum State {
     Empty,
@@ -318,7 +315,7 @@ pub extern "C" fn kiln_call() {
     reseed_random();
     let mut request = Vec::new();
     let answer = match std::io::stdin().read_to_end(&mut request) {
-        Err(e) => error_envelope(Z500_UNSPECIFIED, &format!("reading the request: {e}")),
+        Err(e) => Err(Failure::Internal(format!("reading the request: {e}"))),
         Ok(_) => match String::from_utf8(request) {
             // The executor classifies malformed requests itself; invalid UTF-8 is replaced
             // so the executor still sees (and rejects or accepts) the rest of the text.
@@ -326,10 +323,40 @@ pub extern "C" fn kiln_call() {
             Err(e) => answer_for(&String::from_utf8_lossy(e.as_bytes())),
         },
     };
-    write_stdout(answer.as_bytes());
+    match answer {
+        Ok(answer) => write_stdout(answer.as_bytes()),
+        Err(failure) => report(&failure),
+    }
 }
 
-fn answer_for(request: &str) -> String {
+/// A failure the executor could not answer itself, reported to the host.
+enum Failure {
+    /// The request nests deeper than [`MAX_REQUEST_DEPTH`].
+    RequestTooDeep(String),
+    /// The function's promise never settled.
+    NeverSettled,
+    /// QuickJS ran out of memory.
+    OutOfMemory(String),
+    /// QuickJS overflowed its stack.
+    StackOverflow(String),
+    /// Anything else.
+    Internal(String),
+}
+
+/// Reports `failure` on stderr as `kiln-guest-failure <kind>\n<message>`.
+fn report(failure: &Failure) {
+    let (kind, message) = match failure {
+        Failure::RequestTooDeep(m) => ("request-too-deep", m.as_str()),
+        Failure::NeverSettled => ("never-settled", NEVER_SETTLED),
+        Failure::OutOfMemory(m) => ("out-of-memory", m.as_str()),
+        Failure::StackOverflow(m) => ("stack-overflow", m.as_str()),
+        Failure::Internal(m) => ("internal", m.as_str()),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{FAILURE_MARKER}{kind}\n{message}").and_then(|_| err.flush());
+}
+
+fn answer_for(request: &str) -> Result<String, Failure> {
     // Every level takes a byte, so a request no longer than the limit cannot pass it: most
     // requests skip the scan.
     let depth = if request.len() <= MAX_REQUEST_DEPTH {
@@ -338,18 +365,12 @@ fn answer_for(request: &str) -> String {
         nesting_depth(request.as_bytes())
     };
     if depth > MAX_REQUEST_DEPTH {
-        return error_envelope(
-            Z561_INVALID_REQUEST,
-            &format!(
-                "the request is nested {depth} levels deep, more than the limit of \
-                 {MAX_REQUEST_DEPTH} (send long lists in canonical form, as arrays)"
-            ),
-        );
+        return Err(Failure::RequestTooDeep(format!(
+            "the request is nested {depth} levels deep, more than the limit of \
+             {MAX_REQUEST_DEPTH} (send long lists in canonical form, as arrays)"
+        )));
     }
-    match serve(request) {
-        Ok(answer) => answer,
-        Err(message) => error_envelope(classify(&message), &message),
-    }
+    serve(request).map_err(classify)
 }
 
 const NEVER_SETTLED: &str =
@@ -388,62 +409,15 @@ fn nesting_depth(text: &[u8]) -> usize {
     deepest
 }
 
-/// Maps a failure that escaped the executor to a Z5 error type.
-fn classify(message: &str) -> &'static str {
+/// Names a failure that escaped the executor.
+fn classify(message: String) -> Failure {
     if message == NEVER_SETTLED {
-        Z507_EVALUATION
+        Failure::NeverSettled
     } else if message.contains("out of memory") {
-        Z571_MEMORY
+        Failure::OutOfMemory(message)
     } else if message.contains("stack overflow") {
-        Z572_STACK
+        Failure::StackOverflow(message)
     } else {
-        Z500_UNSPECIFIED
+        Failure::Internal(message)
     }
-}
-
-/// A Z22 in normal form whose Z22K2 maps "errors" to a Z5 of `error_type` — the same shape the
-/// executor produces, for failures the executor could not report itself.
-fn error_envelope(error_type: &str, message: &str) -> String {
-    const REF: &str = r#"{"Z1K1":"Z9","Z9K1":"#;
-    let pair_type = format!(
-        r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z882"}},"Z882K1":{REF}"Z6"}},"Z882K2":{REF}"Z1"}}}}"#
-    );
-    let list_type = format!(r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z881"}},"Z881K1":{pair_type}}}"#);
-    let map_type = format!(
-        r#"{{"Z1K1":{REF}"Z7"}},"Z7K1":{REF}"Z883"}},"Z883K1":{REF}"Z6"}},"Z883K2":{REF}"Z1"}}}}"#
-    );
-    let z5 = format!(
-        r#"{{"Z1K1":{REF}"Z5"}},"Z5K1":{REF}"{error_type}"}},"Z5K2":{{"Z1K1":"Z6","Z6K1":{}}}}}"#,
-        json_string(message)
-    );
-    format!(
-        concat!(
-            r#"{{"Z1K1":{r}"Z22"}},"Z22K1":{r}"Z24"}},"Z22K2":{{"Z1K1":{map},"#,
-            r#""K1":{{"Z1K1":{list},"K1":{{"Z1K1":{pair},"K1":{{"Z1K1":"Z6","Z6K1":"errors"}},"K2":{z5}}},"#,
-            r#""K2":{{"Z1K1":{list}}}}}}}}}"#
-        ),
-        r = REF,
-        map = map_type,
-        list = list_type,
-        pair = pair_type,
-        z5 = z5
-    )
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }

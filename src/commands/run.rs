@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use kiln_runner::engine::Allocation;
-use kiln_runner::{Cache, Limits, Runner};
+use kiln_runner::{ArtifactInfo, Cache, Limits, Runner, WarningThresholds};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -39,6 +39,18 @@ pub struct Args {
     /// Largest request accepted, in bytes.
     #[arg(long, default_value_t = 16 << 20)]
     max_request_bytes: usize,
+    /// Warn (Z590) when a call uses this percent of its fuel budget or more.
+    #[arg(long, default_value_t = 80)]
+    warn_fuel_percent: u32,
+    /// Warn (Z591) when a call's peak memory is this percent of the memory cap or more.
+    #[arg(long, default_value_t = 80)]
+    warn_memory_percent: u32,
+    /// Warn (Z597) when a call takes this percent of its time limit or more.
+    #[arg(long, default_value_t = 80)]
+    warn_time_percent: u32,
+    /// Warn (Z592) when a result (Z22K1 as JSON) is this many bytes or more.
+    #[arg(long, default_value_t = 1 << 20)]
+    warn_result_bytes: usize,
     /// Fixed clock and randomness, no timing metadata: reproducible answers.
     #[arg(long)]
     deterministic: bool,
@@ -55,6 +67,12 @@ pub fn run(args: Args) -> Result<()> {
         memory_bytes: args.memory_mb << 20,
         max_output_bytes: args.max_output_bytes,
         max_request_bytes: args.max_request_bytes,
+        warnings: WarningThresholds {
+            fuel_percent: args.warn_fuel_percent,
+            memory_percent: args.warn_memory_percent,
+            time_percent: args.warn_time_percent,
+            result_bytes: args.warn_result_bytes,
+        },
     };
     let jobs = args.jobs.max(1);
     // A stream of calls amortises the pooling allocator's set-up; a single call does not.
@@ -70,7 +88,8 @@ pub fn run(args: Args) -> Result<()> {
         None => Cache::default_location(),
     };
     let runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
-        .reproducible(args.deterministic);
+        .reproducible(args.deterministic)
+        .with_artifact_info(artifact_info(&args.artifact));
     for note in runner.notes() {
         eprintln!("kiln: {note}");
     }
@@ -94,4 +113,19 @@ pub fn run(args: Args) -> Result<()> {
     let outcome = runner.call(&request);
     writeln!(std::io::stdout().lock(), "{}", outcome.answer)?;
     Ok(())
+}
+
+/// What the artifact's build info says for the metadata; nothing when it cannot be read (a
+/// module not built by `kiln build` still runs).
+fn artifact_info(artifact: &std::path::Path) -> ArtifactInfo {
+    match kiln_compiler::inspect::inspect(artifact) {
+        Ok(inspection) => ArtifactInfo {
+            language_version: Some(format!(
+                "QuickJS-ng (rquickjs {})",
+                inspection.build_info.rquickjs_version
+            )),
+            hash: Some(inspection.build_info.bundle_sha256.clone()),
+        },
+        Err(_) => ArtifactInfo::default(),
+    }
 }

@@ -104,7 +104,16 @@ fn one_process(kind: ArtifactKind, folder: &'static Folder, cases: &[(String, Pa
     let streamed = run_jsonl(&cwasm(kind), &lines, &arguments(folder.limits));
     let mut failures = Vec::new();
     for (index, (name, request, _)) in cases.iter().enumerate() {
-        if streamed[2 * index] != one_shot(kind, folder, name, request) {
+        let alone = one_shot(kind, folder, name, request);
+        // A request that is not JSON is quoted in its Z501 (Z501K2) as it was sent, and a
+        // --jsonl line has no line breaks: then the value and the error (type and message)
+        // must agree; every other answer must be the same, byte for byte.
+        let streamed_error = error_of(&streamed[2 * index]);
+        let same = streamed[2 * index] == alone
+            || (streamed_error.as_ref().is_some_and(|e| e.0 == "Z561")
+                && streamed[2 * index]["Z22K1"] == alone["Z22K1"]
+                && streamed_error == error_of(&alone));
+        if !same {
             failures.push(format!(
                 "{name}: the --jsonl answer differs from `kiln run`'s"
             ));
@@ -142,8 +151,8 @@ pub fn trials() -> Vec<Trial> {
             },
         ));
         for kind in ArtifactKind::ALL {
-            for (name, request, expected) in cases.iter() {
-                let (name, request, expected) = (name.clone(), request.clone(), expected.clone());
+            for case in cases.iter() {
+                let (name, request, expected) = case.clone();
                 trials.push(trial(
                     format!("{}::{}::{name}", kind.name(), folder.label),
                     move || check_case(kind, folder, &name, &request, &expected),

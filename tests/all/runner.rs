@@ -49,7 +49,7 @@ fn an_endless_loop_hits_the_time_limit() {
     assert_limit(
         call("function f() { while (true) {} }", "f"),
         &["--timeout-ms", "300"],
-        "Z570",
+        "Z575",
         "time limit of 300 ms",
     );
 }
@@ -58,7 +58,7 @@ fn an_endless_promise_chain_hits_the_time_limit() {
     assert_limit(
         call("async function f() { while (true) { await null; } }", "f"),
         &["--timeout-ms", "300"],
-        "Z570",
+        "Z575",
         "time limit",
     );
 }
@@ -67,8 +67,8 @@ fn fuel_runs_out() {
     assert_limit(
         call("function f() { let i = 0; while (true) { i++; } }", "f"),
         &["--fuel", "50000000"],
-        "Z574",
-        "fuel",
+        "Z582",
+        "fuel budget of 50000000",
     );
 }
 
@@ -79,8 +79,8 @@ fn an_allocation_bomb_hits_the_memory_limit() {
             "f",
         ),
         &["--memory-mb", "48"],
-        "Z571",
-        "",
+        "Z507",
+        "memory limit of 48 MiB",
     );
     assert_limit(
         call(
@@ -88,8 +88,8 @@ fn an_allocation_bomb_hits_the_memory_limit() {
             "f",
         ),
         &["--memory-mb", "48"],
-        "Z571",
-        "",
+        "Z507",
+        "memory limit of 48 MiB",
     );
 }
 
@@ -100,8 +100,8 @@ fn deep_recursion_is_a_stack_error() {
             "f",
         ),
         &[],
-        "Z572",
-        "",
+        "Z573",
+        "recursion limit (the wasm stack) in f",
     );
 }
 
@@ -109,8 +109,8 @@ fn a_huge_answer_hits_the_output_limit() {
     assert_limit(
         call("function f() { return 'x'.repeat(100000); }", "f"),
         &["--max-output-bytes", "50000"],
-        "Z573",
-        "50000 bytes",
+        "Z560",
+        "larger than the limit of 50000 bytes",
     );
 }
 
@@ -202,38 +202,163 @@ fn deterministic_mode_fixes_clock_and_random() {
     assert!(!string_value(&live[0]).unwrap().ends_with("@1672531200000"));
 }
 
-fn answers_carry_runner_metadata() {
+/// Checks every metadata key of `answer` against its format; `keys` must all be there.
+fn check_metadata_formats(answer: &Value, keys: &[&str]) {
+    let map = answer.get("Z22K2").expect("a Z22K2");
+    let entries = kiln_runner::envelope::map_entries(map);
+    let present: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    for key in keys {
+        assert!(present.contains(key), "no {key} in {present:?}");
+    }
+    let duration = |t: &str| {
+        t == "<50 μs"
+            || t.strip_suffix(" μs")
+                .or(t.strip_suffix(" ms"))
+                .is_some_and(|n| n.parse::<u64>().is_ok())
+    };
+    let iso = |t: &str| {
+        t.len() == 24
+            && t.ends_with('Z')
+            && t.as_bytes()[10] == b'T'
+            && t[..4].parse::<u32>().is_ok()
+    };
+    let size = |t: &str| {
+        t.strip_suffix(" MiB")
+            .or(t.strip_suffix(" KiB"))
+            .or(t.strip_suffix(" B"))
+            .is_some_and(|n| n.parse::<f64>().is_ok())
+    };
+    for (key, value) in &entries {
+        let text = value["Z6K1"].as_str().unwrap_or("");
+        let ok = match key.as_str() {
+            "evaluationStartTime" | "evaluationEndTime" => iso(text),
+            "evaluationDuration"
+            | "executionCpuUsage"
+            | "wasmtimeTotalExecutionTime"
+            | "kilnInstantiationTime" => duration(text),
+            "executionMemoryUsage" => size(text),
+            "wasmtimeFuelCost" | "wasmMemoryBytes" => text.parse::<u64>().is_ok(),
+            "programmingLanguageVersion" => text.starts_with("QuickJS"),
+            "kilnVersion" => text == kiln_runner::KILN_VERSION,
+            "kilnArtifactHash" => text.len() == 64,
+            "implementationId" => !text.is_empty(),
+            "errors" => value["Z5K2"]["Z1K1"]["Z7K1"]["Z9K1"] == "Z885",
+            "warnings" | "executorDebugLogs" | "logs" => value.get("Z1K1").is_some(),
+            other => panic!("unexpected metadata key {other} in {answer}"),
+        };
+        assert!(ok, "metadata {key} has the wrong format: {value}");
+    }
+}
+
+fn answers_carry_wikifunctions_metadata() {
+    let keys = [
+        "evaluationStartTime",
+        "evaluationEndTime",
+        "evaluationDuration",
+        "executionCpuUsage",
+        "executionMemoryUsage",
+        "programmingLanguageVersion",
+        "wasmtimeFuelCost",
+        "wasmtimeTotalExecutionTime",
+        "wasmMemoryBytes",
+        "kilnInstantiationTime",
+        "kilnArtifactHash",
+        "kilnVersion",
+    ];
+    let throws = call("function f() { throw new Error('no'); }", "f");
     let answers = run_jsonl(
         &cwasm(ArtifactKind::Snapshot),
-        &[add()],
+        &[add(), throws],
         &["--fuel", "1000000000000"],
     );
-    let answer = &answers[0];
-    for key in [
-        "executionDuration",
-        "instantiationDuration",
-        "executionFuel",
-        "executionMemoryUsage",
-        "kilnVersion",
-    ] {
-        assert!(
-            kiln_runner::envelope::metadata(answer, key).is_some(),
-            "no {key} in {answer}"
-        );
-    }
-    let fuel = kiln_runner::envelope::metadata(answer, "executionFuel").unwrap();
+    check_metadata_formats(&answers[0], &keys);
+    let mut with_errors = keys.to_vec();
+    with_errors.push("errors");
+    check_metadata_formats(&answers[1], &with_errors);
+    let fuel = kiln_runner::envelope::metadata(&answers[0], "wasmtimeFuelCost").unwrap();
     let fuel: u64 = fuel["Z6K1"].as_str().unwrap().parse().unwrap();
     assert!(fuel > 1000, "{fuel}");
-    // Without a fuel budget there is no fuel entry; deterministic answers carry no timings.
-    let plain = run_jsonl(&cwasm(ArtifactKind::Snapshot), &[add()], &[]);
-    assert!(kiln_runner::envelope::metadata(&plain[0], "executionFuel").is_none());
-    assert!(kiln_runner::envelope::metadata(&plain[0], "executionDuration").is_some());
+    // Deterministic answers carry no timings.
     let quiet = run_jsonl(
         &cwasm(ArtifactKind::Snapshot),
         &[add()],
         &["--deterministic"],
     );
-    assert!(kiln_runner::envelope::metadata(&quiet[0], "executionDuration").is_none());
+    assert!(kiln_runner::envelope::metadata(&quiet[0], "evaluationDuration").is_none());
+    assert!(kiln_runner::envelope::metadata(&quiet[0], "evaluationStartTime").is_none());
+}
+
+/// Each warning at its threshold (given) and below it (not given), on the real artifact.
+fn warnings_are_given_at_their_thresholds() {
+    let big = call("function f() { return 'x'.repeat(1000); }", "f");
+    let warned = |args: &[&str]| -> Vec<String> {
+        let answers = run_jsonl(
+            &cwasm(ArtifactKind::Snapshot),
+            std::slice::from_ref(&big),
+            args,
+        );
+        kiln_runner::envelope::warnings(&answers[0])
+            .into_iter()
+            .map(|w| w.0)
+            .collect()
+    };
+    // The result's JSON text is {"Z1K1":"Z6","Z6K1":"xxx…"}: 1000 + 23 bytes.
+    assert_eq!(warned(&["--warn-result-bytes", "1023"]), ["Z592"]);
+    assert_eq!(warned(&["--warn-result-bytes", "1024"]), [] as [&str; 0]);
+    assert_eq!(warned(&["--warn-memory-percent", "1"]), ["Z591"]);
+    let fuel = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        std::slice::from_ref(&big),
+        &["--fuel", "1000000000"],
+    );
+    let used: u64 = kiln_runner::envelope::metadata(&fuel[0], "wasmtimeFuelCost").unwrap()["Z6K1"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let budget = (used * 100).to_string();
+    assert_eq!(
+        warned(&["--fuel", &budget, "--warn-fuel-percent", "1"]),
+        ["Z590"]
+    );
+    let over = (used * 100 + 100).to_string();
+    assert_eq!(
+        warned(&["--fuel", &over, "--warn-fuel-percent", "1"]),
+        [] as [&str; 0]
+    );
+    assert_eq!(warned(&["--warn-time-percent", "0"]), ["Z597"]);
+    // A lone surrogate in the result is repaired, with a warning.
+    let lone = call("function f() { return 'a\\ud800b'; }", "f");
+    let answers = run_jsonl(
+        &cwasm(ArtifactKind::Snapshot),
+        &[lone],
+        &["--deterministic"],
+    );
+    assert_eq!(string_value(&answers[0]).as_deref(), Some("a\u{fffd}b"));
+    assert_eq!(
+        kiln_runner::envelope::warnings(&answers[0]),
+        [(
+            "Z599".to_string(),
+            "replaced 1 lone surrogate in Z22K1".to_string()
+        )]
+    );
+}
+
+/// Every ZID kiln can emit is in the schema's error-types.json, and none is the orchestrator's.
+fn every_emitted_zid_is_an_evaluator_type() {
+    let path = root().join("../shared/wikifunctions/error-types.json");
+    let text = std::fs::read_to_string(&path).expect("error-types.json");
+    for t in kiln_runner::ErrorType::ALL {
+        let zid = t.zid();
+        assert!(
+            text.contains(&format!("\"{zid}\"")),
+            "{zid} is not defined in error-types.json"
+        );
+        assert!(
+            !["Z570", "Z572", "Z574", "Z578", "Z579", "Z581"].contains(&zid),
+            "{zid} is an orchestrator type"
+        );
+    }
 }
 
 fn jobs_keep_answers_in_input_order() {
@@ -372,9 +497,27 @@ pub fn trials() -> Vec<libtest_mimic::Trial> {
             deterministic_mode_fixes_clock_and_random,
         ),
         trial(
-            "runner::answers_carry_runner_metadata",
-            answers_carry_runner_metadata,
+            "runner::answers_carry_wikifunctions_metadata",
+            answers_carry_wikifunctions_metadata,
         ),
+        trial(
+            "runner::warnings_are_given_at_their_thresholds",
+            warnings_are_given_at_their_thresholds,
+        ),
+        if root()
+            .join("../shared/wikifunctions/error-types.json")
+            .is_file()
+        {
+            trial(
+                "runner::every_emitted_zid_is_an_evaluator_type",
+                every_emitted_zid_is_an_evaluator_type,
+            )
+        } else {
+            absent_corpus_trial(
+                "runner::error_types",
+                "../shared/wikifunctions/error-types.json is absent",
+            )
+        },
         trial(
             "runner::jobs_keep_answers_in_input_order",
             jobs_keep_answers_in_input_order,

@@ -151,16 +151,20 @@ fn the_checks_catch_bad_answers() {
     assert!(check_answer(ok, &Expect::Error("Z507", String::new())).is_err());
     assert!(check_answer("{\"Z1K1\":", &Expect::Defined).is_err());
     assert!(check_answer(r#"{"Z1K1":"Z22","Z22K1":"x"}"#, &Expect::Defined).is_err());
-    let z500 = kiln_runner::envelope::error_envelope(ErrorType::Unspecified, "boom").to_string();
+    let z500 = kiln_runner::envelope::error_envelope(&kiln_runner::envelope::unspecified("boom"))
+        .to_string();
     assert!(check_answer(&z500, &Expect::Defined).is_err());
-    let z507 =
-        kiln_runner::envelope::error_envelope(ErrorType::Evaluation, "Error: no").to_string();
+    let z507 = kiln_runner::envelope::error_envelope(&kiln_runner::envelope::evaluation(
+        kiln_runner::envelope::Node::string("f"),
+        "Error: no",
+    ))
+    .to_string();
     assert_eq!(
         check_answer(&z507, &Expect::Error("Z507", "Error: no".into())),
         Ok(())
     );
     let mut unknown: Value = serde_json::from_str(&z507).unwrap();
-    let text = unknown.to_string().replace("\"Z507\"", "\"Z599\"");
+    let text = unknown.to_string().replace("\"Z507\"", "\"Z570\"");
     unknown = serde_json::from_str(&text).unwrap();
     assert!(check_answer(&unknown.to_string(), &Expect::Defined).is_err());
 
@@ -176,7 +180,7 @@ fn the_checks_catch_bad_answers() {
     )
     .unwrap();
     let request =
-        br#"{"codeString":"function f() { return String(Math.random()); }","functionName":"f"}"#;
+        br#"{"codeString":"function f() { return String(Math.random()); }","functionName":"f","functionArguments":{}}"#;
     let fixed = deterministic.call(request);
     let fixed_value = fixed.value_json().expect("a value");
     let live_value = live.call(request).value_json().expect("a value");
@@ -197,7 +201,7 @@ fn the_checks_catch_bad_answers() {
 /// Deterministic mode fixes `Math.random` and `Date.now` the same way in every artifact.
 fn deterministic_randomness_and_clock_agree_across_artifacts() {
     let artifacts = artifacts_in_process();
-    let request = br#"{"codeString":"function f() { return [Math.random(), Math.random(), Date.now(), new Date().toISOString()].join(' '); }","functionName":"f"}"#;
+    let request = br#"{"codeString":"function f() { return [Math.random(), Math.random(), Date.now(), new Date().toISOString()].join(' '); }","functionName":"f","functionArguments":{}}"#;
     let snapshot = artifacts.snapshot.call(request).answer;
     assert_eq!(snapshot, artifacts.bytecode.call(request).answer);
     assert_eq!(snapshot, artifacts.plain.call(request).answer);
@@ -216,11 +220,11 @@ fn lone_surrogates_in_logs_and_errors_survive_the_host() {
     let artifacts = artifacts_in_process();
     let cases: [(&[u8], Expect); 3] = [
         (
-            br#"{"codeString":"function f() { console.log('a\\ud800b'); return 'ok'; }","functionName":"f"}"#,
+            br#"{"codeString":"function f() { console.log('a\\ud800b'); return 'ok'; }","functionName":"f","functionArguments":{}}"#,
             Expect::Text("ok".into()),
         ),
         (
-            br#"{"codeString":"function f() { throw 'bad \\udfff'; }","functionName":"f"}"#,
+            br#"{"codeString":"function f() { throw 'bad \\udfff'; }","functionName":"f","functionArguments":{}}"#,
             Expect::Error("Z507", "bad ".into()),
         ),
         (
