@@ -24,7 +24,7 @@ use checks::{check_answer, compare_answers};
 use code::Expect;
 use kiln_compiler::ArtifactKind;
 use kiln_runner::engine::Allocation;
-use kiln_runner::{ErrorType, Limits, Runner};
+use kiln_runner::{Limits, Runner};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use serde_json::Value;
 use std::time::{Duration, Instant};
