@@ -241,7 +241,26 @@ impl Runner {
             return self.oversized(request.len());
         }
         let mut metrics = CallMetrics::default();
-        let answer = self.run(request, &mut metrics);
+        let answer = self.run(&self.limits, request, &mut metrics);
+        self.outcome(answer, metrics)
+    }
+
+    /// [`Runner::call`] under a shorter wall-clock limit for this call only: `timeout`, or the
+    /// runner's own limit when that is shorter (a server caps each call by the time its
+    /// client has left).
+    pub fn call_with_timeout(&self, request: &[u8], timeout: Duration) -> CallOutcome {
+        if timeout >= self.limits.timeout {
+            return self.call(request);
+        }
+        if request.len() > self.limits.max_request_bytes {
+            return self.oversized(request.len());
+        }
+        let limits = Limits {
+            timeout,
+            ..self.limits.clone()
+        };
+        let mut metrics = CallMetrics::default();
+        let answer = self.run(&limits, request, &mut metrics);
         self.outcome(answer, metrics)
     }
 
@@ -267,8 +286,7 @@ impl Runner {
         }
     }
 
-    fn run(&self, request: &[u8], metrics: &mut CallMetrics) -> Answer {
-        let limits = &self.limits;
+    fn run(&self, limits: &Limits, request: &[u8], metrics: &mut CallMetrics) -> Answer {
         let clock_and_randomness = if self.reproducible {
             ClockAndRandomness::Fixed
         } else {
@@ -436,6 +454,29 @@ mod tests {
             limits,
             ErrorType::Timeout,
             "the call exceeded the time limit of 30 ms",
+        );
+    }
+
+    #[test]
+    fn a_call_may_be_given_less_time_but_not_more() {
+        let runner = runner(&module("(loop $l (br $l))", ""), limits());
+        let outcome = runner.call_with_timeout(b"{}", Duration::from_millis(20));
+        assert_eq!(
+            outcome.error,
+            Some((
+                ErrorType::Timeout.zid().to_string(),
+                "the call exceeded the time limit of 20 ms".to_string()
+            ))
+        );
+        let short = Limits {
+            timeout: Duration::from_millis(30),
+            ..limits()
+        };
+        let runner = self::runner(&module("(loop $l (br $l))", ""), short);
+        let outcome = runner.call_with_timeout(b"{}", Duration::from_secs(60));
+        assert_eq!(
+            outcome.error.map(|(_, message)| message).as_deref(),
+            Some("the call exceeded the time limit of 30 ms")
         );
     }
 
