@@ -41,9 +41,12 @@ pub struct Config {
     #[arg(long, default_value_t = 10 << 20)]
     pub max_request_bytes: usize,
     /// Wall-clock limit per call, in milliseconds; a request's `remainingTime` may shorten it.
-    /// A call that waits in the queue longer than its limit gets Z576 (504).
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// Longest a call may wait for a worker, in milliseconds, before it is answered with Z576
+    /// (504); a request's `remainingTime` may shorten it [default: --timeout-ms].
+    #[arg(long)]
+    pub queue_timeout_ms: Option<u64>,
     /// Instruction budget per call (wasmtime fuel); unlimited when absent.
     #[arg(long)]
     pub fuel: Option<u64>,
@@ -111,6 +114,11 @@ impl Config {
     /// `--timeout-ms`.
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms)
+    }
+
+    /// `--queue-timeout-ms`, else `--timeout-ms`.
+    pub fn queue_timeout(&self) -> Duration {
+        Duration::from_millis(self.queue_timeout_ms.unwrap_or(self.timeout_ms))
     }
 
     /// `--header-timeout-ms`.

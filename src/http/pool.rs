@@ -3,13 +3,15 @@
 //!
 //! A request takes a slot ([`Pool::admit`]) before its body is read; there are `workers +
 //! queue` slots, so a full system refuses at once (429) and the memory held by waiting
-//! requests never exceeds the bound. A job that waits in the queue past its time budget is
-//! answered without a call (Z576); a job whose client went away before a worker reached it is
+//! requests never exceeds the bound. A job that waits in the queue past its wait limit is
+//! answered without a call (Z576): by its waiter ([`Ticket::abandon`]) or by the worker that
+//! reaches it, whichever comes first; a job whose client went away before a worker reached it is
 //! dropped without a call.
 
 use super::metrics::Metrics;
 use axum::body::Bytes;
 use kiln_runner::{CallOutcome, Runner};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -26,7 +28,7 @@ pub enum Reply {
         /// How long it waited for a worker.
         waited: Duration,
     },
-    /// It waited for a worker longer than its budget.
+    /// It waited for a worker longer than its wait limit.
     Expired {
         /// How long it waited.
         waited: Duration,
@@ -38,9 +40,35 @@ pub struct Slot {
     _permit: OwnedSemaphorePermit,
 }
 
+/// A job not yet taken by a worker.
+const QUEUED: u8 = 0;
+/// A job a worker is calling.
+const STARTED: u8 = 1;
+/// A job its waiter gave up on (past its wait limit) before a worker took it.
+const ABANDONED: u8 = 2;
+
+/// A queued job, as its waiter holds it.
+pub struct Ticket {
+    /// The reply, when the job ends.
+    pub reply: oneshot::Receiver<Reply>,
+    state: Arc<AtomicU8>,
+}
+
+impl Ticket {
+    /// Gives up on a job no worker has taken yet, so none will; `false` when a call is
+    /// already running (then wait for its reply).
+    pub fn abandon(&self) -> bool {
+        self.state
+            .compare_exchange(QUEUED, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
 struct Job {
     request: Bytes,
-    budget: Duration,
+    state: Arc<AtomicU8>,
+    wait: Duration,
+    timeout: Duration,
     enqueued: Instant,
     reply: oneshot::Sender<Reply>,
     _slot: Slot,
@@ -91,19 +119,23 @@ impl Pool {
             .map(|permit| Slot { _permit: permit })
     }
 
-    /// Queues `request` for a worker; the reply comes when its call is over, or at once
-    /// (`Expired`) if it waited longer than `budget`, which also caps the call's time. `None`
-    /// when the pool is shutting down.
+    /// Queues `request` for a worker; the reply comes when its call (limited to `timeout`) is
+    /// over, or (`Expired`) when a worker reaches it after it waited longer than `wait`.
+    /// `None` when the pool is shutting down.
     pub fn submit(
         &self,
         slot: Slot,
         request: Bytes,
-        budget: Duration,
-    ) -> Option<oneshot::Receiver<Reply>> {
+        wait: Duration,
+        timeout: Duration,
+    ) -> Option<Ticket> {
         let (reply, receiver) = oneshot::channel();
+        let state = Arc::new(AtomicU8::new(QUEUED));
         let job = Job {
             request,
-            budget,
+            state: state.clone(),
+            wait,
+            timeout,
             enqueued: Instant::now(),
             reply,
             _slot: slot,
@@ -111,7 +143,10 @@ impl Pool {
         let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
         sender.as_ref()?.send(job).ok()?;
         self.metrics.queue_depth.inc();
-        Some(receiver)
+        Some(Ticket {
+            reply: receiver,
+            state,
+        })
     }
 
     /// Lets the workers finish every queued job, then stops them.
@@ -136,24 +171,33 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
         metrics.queue_depth.dec();
         let Job {
             request,
-            budget,
+            state,
+            wait,
+            timeout,
             enqueued,
             reply,
             _slot: slot,
         } = job;
+        if state
+            .compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // Its waiter already answered Z576.
+            continue;
+        }
         let waited = enqueued.elapsed();
         if reply.is_closed() {
             // The client went away while the job waited: nobody wants the answer.
             metrics.reject("client_gone");
             continue;
         }
-        if waited >= budget {
+        if waited >= wait {
             drop(slot);
             let _ = reply.send(Reply::Expired { waited });
             continue;
         }
         metrics.in_flight.inc();
-        let outcome = runner.call_with_timeout(&request, budget);
+        let outcome = runner.call_with_timeout(&request, timeout);
         metrics.in_flight.dec();
         // Free the slot before answering, so the client's next request finds it free.
         drop(slot);

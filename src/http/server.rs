@@ -318,16 +318,26 @@ impl Service {
             }
         };
         let call = request::unwrap(&body);
-        let budget = call
-            .remaining
-            .map_or(config.timeout(), |left| left.min(config.timeout()));
+        let within = |limit: Duration| call.remaining.map_or(limit, |left| left.min(limit));
+        let (wait, timeout) = (within(config.queue_timeout()), within(config.timeout()));
         let request_id = call.request_id.clone();
         let executor_request = body.slice_ref(call.request);
         drop(call);
-        let Some(reply) = ready.pool.submit(slot, executor_request, budget) else {
+        let queued = Instant::now();
+        let Some(mut ticket) = ready.pool.submit(slot, executor_request, wait, timeout) else {
             return refuse(ServiceError::NotReady, "the evaluator is shutting down");
         };
-        let mut answered = match reply.await {
+        let reply = tokio::select! {
+            reply = &mut ticket.reply => reply,
+            _ = tokio::time::sleep(wait) => {
+                if ticket.abandon() {
+                    Ok(Reply::Expired { waited: queued.elapsed() })
+                } else {
+                    (&mut ticket.reply).await
+                }
+            }
+        };
+        let mut answered = match reply {
             Ok(Reply::Answered { outcome, waited }) => {
                 let error_type = outcome.metrics.error.map(|kind| kind.zid().to_string());
                 Answered {
@@ -346,9 +356,9 @@ impl Service {
             Ok(Reply::Expired { waited }) => {
                 let message = format!(
                     "could not acquire a WASI runner in time: waited {} ms for a worker, past \
-                     the call's time budget of {} ms",
+                     the limit of {} ms",
                     waited.as_millis(),
-                    budget.as_millis()
+                    wait.as_millis()
                 );
                 let mut answered = refuse(ServiceError::NoRunnerInTime, &message);
                 answered.status = errors::sent_status(config.status, answered.status);

@@ -821,7 +821,17 @@ fn soak() {
         &[HOSTILE_LIMITS, &["--deterministic"]].concat(),
     );
     let server = Arc::new(Server::start(
-        &[HOSTILE_LIMITS, &["--deterministic", "--queue", "128"]].concat(),
+        &[
+            HOSTILE_LIMITS,
+            &[
+                "--deterministic",
+                "--queue",
+                "128",
+                "--queue-timeout-ms",
+                "600000",
+            ],
+        ]
+        .concat(),
     ));
     let work: Arc<Vec<(String, Vec<u8>, Option<Value>)>> = Arc::new(
         (0..calls)
