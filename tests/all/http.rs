@@ -28,6 +28,9 @@ const HOSTILE_LIMITS: &[&str] = &[
     "1048576",
 ];
 
+/// Named requests: (name, body).
+type Requests = Vec<(String, Vec<u8>)>;
+
 /// A running `kiln serve`, killed when dropped.
 struct Server {
     child: Child,
@@ -251,7 +254,7 @@ fn assert_add(status: u16, answer: &Value, context: &str) {
 /// error table gives.
 fn same_answers_as_kiln_run() {
     let snapshot = cwasm(ArtifactKind::Snapshot);
-    let mut sets: Vec<(&str, &[&str], Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut sets: Vec<(&str, &[&str], Requests)> = Vec::new();
     for (label, folder, limits) in [
         ("fixtures", "executor-js/fixtures", &[][..]),
         ("hostile", "tests/hostile", HOSTILE_LIMITS),
@@ -807,7 +810,7 @@ fn soak() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);
     let connections = 64;
-    let hostile: Vec<(String, Vec<u8>)> = corpus("tests/hostile")
+    let hostile: Requests = corpus("tests/hostile")
         .into_iter()
         .map(|(name, path, _)| (name, std::fs::read(path).unwrap()))
         // Over the request limit: answered with 413 before any call; covered elsewhere.
@@ -833,7 +836,9 @@ fn soak() {
         ]
         .concat(),
     ));
-    let work: Arc<Vec<(String, Vec<u8>, Option<Value>)>> = Arc::new(
+    // (name, request, the expected answer of a hostile case; None: the add call)
+    type Work = Vec<(String, Vec<u8>, Option<Value>)>;
+    let work: Arc<Work> = Arc::new(
         (0..calls)
             .map(|i| {
                 if i % 10 == 9 {
