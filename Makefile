@@ -5,7 +5,7 @@ CARGO ?= cargo
 KILN := target/release/kiln
 ADD_CALL := benches/calls/add.json
 
-.PHONY: run test setup build artifacts test-rust test-js lint soak bench clean
+.PHONY: run test setup build artifacts test-rust test-js lint soak soak-http serve bench clean
 
 run: artifacts
 	@echo "== kiln run $(ADD_CALL) (snapshot artifact)"
@@ -49,6 +49,15 @@ fuzz: build
 SOAK_CALLS ?= 10000
 soak: build
 	KILN_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test --release --locked --test all -- soak::long_mixed_stream --exact
+
+# The same over HTTP: `kiln serve` and 64 keep-alive connections, mixed normal and hostile.
+SOAK_HTTP_CALLS ?= 10000
+soak-http: build
+	KILN_SOAK_HTTP_CALLS=$(SOAK_HTTP_CALLS) $(CARGO) test --release --locked --test all -- http::soak --exact
+
+# The function-evaluator HTTP service on port 6927 (metrics on 9102), until Ctrl-C.
+serve: artifacts
+	$(KILN) serve --metrics-port 9102
 
 bench: artifacts
 	$(KILN) bench

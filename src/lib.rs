@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod http;
 pub mod stream;
 
 pub use kiln_compiler as compiler;

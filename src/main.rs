@@ -22,6 +22,7 @@ enum Command {
     Run(commands::run::Args),
     Inspect(commands::inspect::Args),
     Bench(commands::bench::Args),
+    Serve(commands::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

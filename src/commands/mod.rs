@@ -4,3 +4,4 @@ pub mod bench;
 pub mod build;
 pub mod inspect;
 pub mod run;
+pub mod serve;

@@ -102,6 +102,14 @@ fn load_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
+/// Every case's name and request, in manifest order (for other transports, such as HTTP).
+pub fn requests(dir: &Path) -> Vec<(String, Value)> {
+    load_cases(dir)
+        .into_iter()
+        .map(|case| (case.name, case.request))
+        .collect()
+}
+
 /// The snapshot's Z22K1 for each case, for the baselines' agreement check.
 fn snapshot_values() -> &'static Memo<Value> {
     static VALUES: OnceLock<Memo<Value>> = OnceLock::new();

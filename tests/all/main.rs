@@ -10,7 +10,7 @@
 //!
 //! The long runs are trials too, kept short by default: `make fuzz` runs
 //! `fuzz::generated_requests` for a time budget, `make soak` runs `soak::long_mixed_stream`
-//! over 10,000 calls.
+//! over 10,000 calls, `make soak-http` runs `http::soak` over 10,000 HTTP calls.
 
 mod bench;
 mod cli;
@@ -19,6 +19,7 @@ mod conformance;
 mod corpus;
 mod fuel;
 mod fuzz;
+mod http;
 mod pipeline;
 mod runner;
 mod soak;
@@ -36,6 +37,7 @@ fn main() {
     trials.extend(bench::trials());
     trials.extend(fuzz::trials());
     trials.extend(soak::trials());
+    trials.extend(http::trials());
     common::check_unique_names(&trials);
     let conclusion = libtest_mimic::run(&arguments, trials);
     let builds = common::PIPELINE_BUILDS.load(std::sync::atomic::Ordering::SeqCst);

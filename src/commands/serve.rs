@@ -1,0 +1,19 @@
+//! `kiln serve`: runs the function-evaluator HTTP service until SIGTERM or SIGINT.
+
+use anyhow::{Context, Result};
+use std::time::Duration;
+
+pub use kiln::http::Config as Args;
+
+pub fn run(args: Args) -> Result<()> {
+    kiln::http::init_logging(args.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(kiln::http::serve(args));
+    // A load still running after an early signal is abandoned, not waited for.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}

@@ -1,0 +1,165 @@
+//! The service's Prometheus metrics (prometheus-client, OpenMetrics text): calls by outcome
+//! and error type, call latency and fuel, calls in flight, queue depth, rejections by reason
+//! and responses by status.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// The content type of [`Metrics::encode`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    outcome: &'static str,
+    error_type: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: u16,
+}
+
+/// Every metric the service keeps, registered once.
+pub struct Metrics {
+    registry: Registry,
+    calls: Family<CallLabels, Counter>,
+    rejections: Family<ReasonLabels, Counter>,
+    responses: Family<StatusLabels, Counter>,
+    duration: Histogram,
+    fuel: Histogram,
+    /// Calls running on a worker now.
+    pub in_flight: Gauge,
+    /// Calls waiting for a worker now.
+    pub queue_depth: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Fresh metrics, all zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("kiln");
+        let calls = Family::<CallLabels, Counter>::default();
+        let rejections = Family::<ReasonLabels, Counter>::default();
+        let responses = Family::<StatusLabels, Counter>::default();
+        // 100 µs to about 105 s.
+        let duration = Histogram::new(exponential_buckets(0.000_1, 2.0, 21));
+        // 10^4 to 10^13 instructions.
+        let fuel = Histogram::new(exponential_buckets(1e4, 10.0, 10));
+        let in_flight = Gauge::default();
+        let queue_depth = Gauge::default();
+        registry.register(
+            "calls",
+            "Calls answered, by outcome (value or error) and error type",
+            calls.clone(),
+        );
+        registry.register(
+            "rejections",
+            "Requests answered without a call, by reason",
+            rejections.clone(),
+        );
+        registry.register(
+            "http_responses",
+            "HTTP responses to evaluation requests, by status",
+            responses.clone(),
+        );
+        registry.register(
+            "call_duration_seconds",
+            "Wall-clock time of calls, queue wait included",
+            duration.clone(),
+        );
+        registry.register("call_fuel", "Fuel (instructions) calls used", fuel.clone());
+        registry.register("calls_in_flight", "Calls running now", in_flight.clone());
+        registry.register(
+            "queue_depth",
+            "Calls waiting for a worker now",
+            queue_depth.clone(),
+        );
+        Self {
+            registry,
+            calls,
+            rejections,
+            responses,
+            duration,
+            fuel,
+            in_flight,
+            queue_depth,
+        }
+    }
+
+    /// Counts an answered call: its error type (`None` for a value), time and fuel.
+    pub fn call(&self, error_type: Option<&str>, seconds: f64, fuel: u64) {
+        let labels = CallLabels {
+            outcome: if error_type.is_some() {
+                "error"
+            } else {
+                "value"
+            },
+            error_type: error_type.unwrap_or("").to_string(),
+        };
+        self.calls.get_or_create(&labels).inc();
+        self.duration.observe(seconds);
+        self.fuel.observe(fuel as f64);
+    }
+
+    /// Counts a request answered (or dropped) without a call.
+    pub fn reject(&self, reason: &'static str) {
+        self.rejections
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// Counts a response to an evaluation request.
+    pub fn respond(&self, status: u16) {
+        self.responses.get_or_create(&StatusLabels { status }).inc();
+    }
+
+    /// The metrics as OpenMetrics text.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_show_in_the_text() {
+        let metrics = Metrics::new();
+        metrics.call(None, 0.002, 50_000);
+        metrics.call(Some("Z507"), 0.004, 70_000);
+        metrics.reject("queue_full");
+        metrics.respond(429);
+        metrics.in_flight.inc();
+        let text = metrics.encode();
+        for line in [
+            "kiln_calls_total{outcome=\"value\",error_type=\"\"} 1",
+            "kiln_calls_total{outcome=\"error\",error_type=\"Z507\"} 1",
+            "kiln_rejections_total{reason=\"queue_full\"} 1",
+            "kiln_http_responses_total{status=\"429\"} 1",
+            "kiln_calls_in_flight 1",
+            "kiln_call_duration_seconds_count 2",
+            "kiln_call_fuel_count 2",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"));
+    }
+}

@@ -1,0 +1,208 @@
+//! The worker pool: a fixed number of threads making synchronous calls on one shared
+//! [`Runner`], fed by a queue whose bound is enforced at admission.
+//!
+//! A request takes a slot ([`Pool::admit`]) before its body is read; there are `workers +
+//! queue` slots, so a full system refuses at once (429) and the memory held by waiting
+//! requests never exceeds the bound. A job that waits in the queue past its wait limit is
+//! answered without a call (Z576): by its waiter ([`Ticket::abandon`]) or by the worker that
+//! reaches it, whichever comes first; a job whose client went away before a worker reached it is
+//! dropped without a call.
+
+use super::metrics::Metrics;
+use axum::body::Bytes;
+use kiln_runner::{CallOutcome, Runner};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+
+/// How a job ended.
+#[derive(Debug)]
+pub enum Reply {
+    /// The call was made.
+    Answered {
+        /// Its outcome.
+        outcome: CallOutcome,
+        /// How long it waited for a worker.
+        waited: Duration,
+    },
+    /// It waited for a worker longer than its wait limit.
+    Expired {
+        /// How long it waited.
+        waited: Duration,
+    },
+}
+
+/// A slot in the pool, held from admission until the job's call is over.
+pub struct Slot {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// A job not yet taken by a worker.
+const QUEUED: u8 = 0;
+/// A job a worker is calling.
+const STARTED: u8 = 1;
+/// A job its waiter gave up on (past its wait limit) before a worker took it.
+const ABANDONED: u8 = 2;
+
+/// A queued job, as its waiter holds it.
+pub struct Ticket {
+    /// The reply, when the job ends.
+    pub reply: oneshot::Receiver<Reply>,
+    state: Arc<AtomicU8>,
+}
+
+impl Ticket {
+    /// Gives up on a job no worker has taken yet, so none will; `false` when a call is
+    /// already running (then wait for its reply).
+    pub fn abandon(&self) -> bool {
+        self.state
+            .compare_exchange(QUEUED, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+struct Job {
+    request: Bytes,
+    state: Arc<AtomicU8>,
+    wait: Duration,
+    timeout: Duration,
+    enqueued: Instant,
+    reply: oneshot::Sender<Reply>,
+    _slot: Slot,
+}
+
+/// A fixed pool of call threads over one runner.
+pub struct Pool {
+    slots: Arc<Semaphore>,
+    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Pool {
+    /// Starts `workers` threads calling `runner`, with room for `queue` waiting jobs.
+    pub fn start(
+        runner: Arc<Runner>,
+        workers: usize,
+        queue: usize,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut threads = Vec::with_capacity(workers);
+        for index in 0..workers {
+            let receiver = receiver.clone();
+            let runner = runner.clone();
+            let metrics = metrics.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("kiln-worker-{index}"))
+                .spawn(move || work(&runner, &receiver, &metrics))?;
+            threads.push(thread);
+        }
+        Ok(Self {
+            slots: Arc::new(Semaphore::new(workers + queue)),
+            sender: Mutex::new(Some(sender)),
+            threads: Mutex::new(threads),
+            metrics,
+        })
+    }
+
+    /// A slot for one request, or `None` when every worker is busy and the queue is full.
+    pub fn admit(&self) -> Option<Slot> {
+        self.slots
+            .clone()
+            .try_acquire_owned()
+            .ok()
+            .map(|permit| Slot { _permit: permit })
+    }
+
+    /// Queues `request` for a worker; the reply comes when its call (limited to `timeout`) is
+    /// over, or (`Expired`) when a worker reaches it after it waited longer than `wait`.
+    /// `None` when the pool is shutting down.
+    pub fn submit(
+        &self,
+        slot: Slot,
+        request: Bytes,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Option<Ticket> {
+        let (reply, receiver) = oneshot::channel();
+        let state = Arc::new(AtomicU8::new(QUEUED));
+        let job = Job {
+            request,
+            state: state.clone(),
+            wait,
+            timeout,
+            enqueued: Instant::now(),
+            reply,
+            _slot: slot,
+        };
+        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
+        sender.as_ref()?.send(job).ok()?;
+        self.metrics.queue_depth.inc();
+        Some(Ticket {
+            reply: receiver,
+            state,
+        })
+    }
+
+    /// Lets the workers finish every queued job, then stops them.
+    pub fn shut_down(&self) {
+        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metrics) {
+    loop {
+        let job = {
+            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
+            match receiver.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
+        metrics.queue_depth.dec();
+        let Job {
+            request,
+            state,
+            wait,
+            timeout,
+            enqueued,
+            reply,
+            _slot: slot,
+        } = job;
+        if state
+            .compare_exchange(QUEUED, STARTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // Its waiter already answered Z576.
+            continue;
+        }
+        let waited = enqueued.elapsed();
+        if reply.is_closed() {
+            // The client went away while the job waited: nobody wants the answer.
+            metrics.reject("client_gone");
+            continue;
+        }
+        if waited >= wait {
+            drop(slot);
+            let _ = reply.send(Reply::Expired { waited });
+            continue;
+        }
+        metrics.in_flight.inc();
+        let outcome = runner.call_with_timeout(&request, timeout);
+        metrics.in_flight.dec();
+        // Free the slot before answering, so the client's next request finds it free.
+        drop(slot);
+        drop(request);
+        // The client may have gone while the call ran: then the answer is dropped here.
+        let _ = reply.send(Reply::Answered { outcome, waited });
+    }
+}
