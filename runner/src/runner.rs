@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(
             outcome.error,
             Some((
-                ErrorType::Timeout.zid().to_string(),
+                ErrorType::TimeLimit.zid().to_string(),
                 "the call exceeded the time limit of 20 ms".to_string()
             ))
         );

@@ -2,10 +2,9 @@
 
 use anyhow::{Context, Result};
 use kiln_runner::engine::Allocation;
-use kiln_runner::{ArtifactInfo, Cache, Limits, Runner, WarningThresholds};
+use kiln_runner::{ArtifactInfo, Cache, Runner};
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// Run function calls: one request (file or stdin), or one per line with --jsonl.
 #[derive(clap::Args)]
@@ -24,33 +23,11 @@ pub struct Args {
     /// Calls in flight at once with --jsonl (output stays in input order).
     #[arg(long, default_value_t = 1, requires = "jsonl")]
     pub(crate) jobs: usize,
-    /// Wall-clock limit per call, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    timeout_ms: u64,
-    /// Instruction budget per call (wasmtime fuel); unlimited when absent.
-    #[arg(long)]
-    fuel: Option<u64>,
-    /// Linear-memory cap per call, in MiB.
-    #[arg(long, default_value_t = 128)]
-    memory_mb: usize,
-    /// Largest answer a call may produce, in bytes.
-    #[arg(long, default_value_t = 16 << 20)]
-    max_output_bytes: usize,
+    #[command(flatten)]
+    limits: kiln::limits::LimitArgs,
     /// Largest request accepted, in bytes.
     #[arg(long, default_value_t = 16 << 20)]
     max_request_bytes: usize,
-    /// Warn (Z590) when a call uses this percent of its fuel budget or more.
-    #[arg(long, default_value_t = 80)]
-    warn_fuel_percent: u32,
-    /// Warn (Z591) when a call's peak memory is this percent of the memory cap or more.
-    #[arg(long, default_value_t = 80)]
-    warn_memory_percent: u32,
-    /// Warn (Z597) when a call takes this percent of its time limit or more.
-    #[arg(long, default_value_t = 80)]
-    warn_time_percent: u32,
-    /// Warn (Z592) when a result (Z22K1 as JSON) is this many bytes or more.
-    #[arg(long, default_value_t = 1 << 20)]
-    warn_result_bytes: usize,
     /// Fixed clock and randomness, no timing metadata: reproducible answers.
     #[arg(long)]
     deterministic: bool,
@@ -61,19 +38,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let limits = Limits {
-        timeout: Duration::from_millis(args.timeout_ms),
-        fuel: args.fuel,
-        memory_bytes: args.memory_mb << 20,
-        max_output_bytes: args.max_output_bytes,
-        max_request_bytes: args.max_request_bytes,
-        warnings: WarningThresholds {
-            fuel_percent: args.warn_fuel_percent,
-            memory_percent: args.warn_memory_percent,
-            time_percent: args.warn_time_percent,
-            result_bytes: args.warn_result_bytes,
-        },
-    };
+    let limits = args.limits.limits(args.max_request_bytes);
     let jobs = args.jobs.max(1);
     // A stream of calls amortises the pooling allocator's set-up; a single call does not.
     let allocation = if args.jsonl {

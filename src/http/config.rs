@@ -40,22 +40,13 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger gets 413.
     #[arg(long, default_value_t = 10 << 20)]
     pub max_request_bytes: usize,
-    /// Wall-clock limit per call, in milliseconds; a request's `remainingTime` may shorten it.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
+    /// Per-call limits and warning thresholds, as for `kiln run`.
+    #[command(flatten)]
+    pub limits: crate::limits::LimitArgs,
     /// Longest a call may wait for a worker, in milliseconds, before it is answered with Z576
     /// (504); a request's `remainingTime` may shorten it [default: --timeout-ms].
     #[arg(long)]
     pub queue_timeout_ms: Option<u64>,
-    /// Instruction budget per call (wasmtime fuel); unlimited when absent.
-    #[arg(long)]
-    pub fuel: Option<u64>,
-    /// Linear-memory cap per call, in MiB.
-    #[arg(long, default_value_t = 128)]
-    pub memory_mb: usize,
-    /// Largest answer a call may produce, in bytes.
-    #[arg(long, default_value_t = 16 << 20)]
-    pub max_output_bytes: usize,
     /// Time a client has to send a request's headers, in milliseconds; then the connection
     /// is closed.
     #[arg(long, default_value_t = 10_000)]
@@ -102,23 +93,17 @@ impl Config {
 
     /// The limits every call runs under (a request may shorten its own time limit).
     pub fn limits(&self) -> Limits {
-        Limits {
-            timeout: self.timeout(),
-            fuel: self.fuel,
-            memory_bytes: self.memory_mb << 20,
-            max_output_bytes: self.max_output_bytes,
-            max_request_bytes: self.max_request_bytes,
-        }
+        self.limits.limits(self.max_request_bytes)
     }
 
     /// `--timeout-ms`.
     pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
+        self.limits.timeout()
     }
 
     /// `--queue-timeout-ms`, else `--timeout-ms`.
     pub fn queue_timeout(&self) -> Duration {
-        Duration::from_millis(self.queue_timeout_ms.unwrap_or(self.timeout_ms))
+        Duration::from_millis(self.queue_timeout_ms.unwrap_or(self.limits.timeout_ms))
     }
 
     /// `--header-timeout-ms`.

@@ -432,7 +432,12 @@ fn every_status_code() {
     assert_error(&answer, Some("Z571"), "rate limit was reached", "429");
     let (status, text) = queued.join().unwrap();
     assert_eq!(status, 504, "{text}");
-    assert_error(&parse(&text), Some("Z576"), "no executor became free within", "504");
+    assert_error(
+        &parse(&text),
+        Some("Z576"),
+        "no executor became free within",
+        "504",
+    );
     let (status, text) = running.join().unwrap();
     assert_eq!(status, 200, "{text}");
     // Recovered.
