@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 /// The limits the hostile corpus runs under (see tests/hostile/README.md).
-const HOSTILE_LIMITS: &[&str] = &[
+pub const HOSTILE_LIMITS: &[&str] = &[
     "--timeout-ms",
     "1000",
     "--memory-mb",
