@@ -24,7 +24,7 @@ pub enum Reply {
     /// The call was made.
     Answered {
         /// Its outcome.
-        outcome: CallOutcome,
+        outcome: Box<CallOutcome>,
         /// How long it waited for a worker.
         waited: Duration,
     },
@@ -203,6 +203,9 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
         drop(slot);
         drop(request);
         // The client may have gone while the call ran: then the answer is dropped here.
-        let _ = reply.send(Reply::Answered { outcome, waited });
+        let _ = reply.send(Reply::Answered {
+            outcome: Box::new(outcome),
+            waited,
+        });
     }
 }
