@@ -202,8 +202,9 @@ function markdown(result) {
   return `# \`kiln serve\` under load
 
 Written by \`make bench-http\` (scripts/bench-http.mjs) on ${result.date}: ${result.machine.cores} cores
-(${result.machine.cpu}), Linux ${result.machine.kernel}, wrk ${result.wrk}. Raw figures:
-[\`http.json\`](http.json).
+(${result.machine.cpu}), Linux ${result.machine.kernel}, wrk ${result.wrk}. The machine's 1-minute load
+average was ${result.load.before.toFixed(1)} when the run started and ${result.load.after.toFixed(1)} when it ended (other work shares
+these cores). Raw figures: [\`http.json\`](http.json).
 
 The add call (\`benches/calls/add.json\`) is POSTed to \`/1/v1/evaluate/\` by wrk over keep-alive
 connections (${s.threads} wrk thread${s.threads === 1 ? '' : 's'}, ${s.duration} s per level after a ${s.warmup} s warm-up, \`--latency\`), against
@@ -232,12 +233,14 @@ Timings on this shared machine swing from run to run; compare figures within one
 function readmeBlock(result) {
   return `${resultsTable(result)}
 
-${rssLine(result.rss)} (\`make bench-http\`, ${result.date}, ${result.machine.cores} cores;
+${rssLine(result.rss)} (\`make bench-http\`, ${result.date}, ${result.machine.cores} cores, load average
+${result.load.before.toFixed(1)} at the start;
 details in [\`docs/bench/http.md\`](docs/bench/http.md).)`;
 }
 
 async function main() {
   const settings = options();
+  const loadBefore = os.loadavg()[0];
   if (!hasWrk()) {
     throw new Error('wrk is not installed: run `./scripts/setup.sh --bench` (or install the wrk package)');
   }
@@ -280,7 +283,7 @@ async function main() {
       problems.push(...found.map((p) => `${connections} connections: ${p}`));
       levels.push({ connections, command: run.command, ...figures, server: counted, rss: rss(server.pid) });
       say(
-        `HTTP, ${connections} connections: ${Math.round(figures.requestsPerSecond)} requests/s, ` +
+        `HTTP, ${connections} connection${connections === 1 ? '' : 's'}: ${Math.round(figures.requestsPerSecond)} requests/s, ` +
           `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms; server counted ${counted.calls} calls` +
           (found.length ? ` — DISAGREES: ${found.join('; ')}` : ''),
       );
@@ -295,6 +298,8 @@ async function main() {
     const result = {
       date: new Date().toISOString().slice(0, 10),
       machine: { cores: cpus.length, cpu: cpus[0]?.model.trim() ?? 'unknown', kernel: os.release() },
+      // The 1-minute load average when the run started and ended: other work on the machine.
+      load: { before: loadBefore, after: os.loadavg()[0] },
       wrk: wrkVersion(),
       settings: { duration: settings.duration, warmup: settings.warmup, threads: settings.threads, calls: settings.calls },
       workers,
