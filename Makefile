@@ -72,4 +72,4 @@ bench-http: artifacts
 	node scripts/bench-http.mjs $(BENCH_HTTP_ARGS)
 
 clean:
-	rm -rf target/kiln target/kiln-test
+	rm -rf target/kiln target/kiln-test target/kiln-bench-http
