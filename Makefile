@@ -5,7 +5,7 @@ CARGO ?= cargo
 KILN := target/release/kiln
 ADD_CALL := benches/calls/add.json
 
-.PHONY: run test setup build artifacts test-rust test-js lint soak soak-http serve bench clean
+.PHONY: run test setup build artifacts test-rust test-js lint soak soak-http serve bench bench-http clean
 
 run: artifacts
 	@echo "== kiln run $(ADD_CALL) (snapshot artifact)"
@@ -62,5 +62,14 @@ serve: artifacts
 bench: artifacts
 	$(KILN) bench
 
+# `kiln serve` under load: wrk (installed here, not by `make test`) POSTs the add call over
+# 1, 8 and 64 keep-alive connections; `kiln run --jsonl --jobs N` runs beside it; the server's
+# /metrics must agree with wrk's count. Writes docs/bench/http.md and the README table.
+# Options: BENCH_HTTP_ARGS="--duration 10 --connections 1,8,64 --threads 1 --calls 20000 --no-write"
+BENCH_HTTP_ARGS ?=
+bench-http: artifacts
+	./scripts/setup.sh --bench
+	node scripts/bench-http.mjs $(BENCH_HTTP_ARGS)
+
 clean:
-	rm -rf target/kiln target/kiln-test
+	rm -rf target/kiln target/kiln-test target/kiln-bench-http

@@ -2,6 +2,8 @@
 # Installs what building kiln needs and is missing: the C toolchain for the wasm32-wasip1
 # QuickJS guest (Debian packages), the Rust target, and the pinned npm packages (rollup).
 # Safe to run again: it only installs what is not there.
+#   ./scripts/setup.sh           what `make run` and `make test` need
+#   ./scripts/setup.sh --bench   that, and the HTTP load generator wrk (`make bench-http`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +11,11 @@ say() { printf 'setup: %s\n' "$*"; }
 
 # Debian packages: clang/lld/llvm-ar 19 and the WASI sysroot and runtime library.
 packages=(clang-19 lld-19 llvm-19 wasi-libc libclang-rt-19-dev-wasm32)
+case "${1:-}" in
+  "") ;;
+  --bench) packages+=(wrk) ;;
+  *) say "unknown argument $1 (only --bench)"; exit 2 ;;
+esac
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
