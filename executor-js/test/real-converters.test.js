@@ -17,9 +17,9 @@ const MISSING = fs.existsSync(typesPath) && fs.existsSync(vectorsPath) ? null : 
 
 /** The Z4 of `zid` with its Z4K7 / Z4K8 converters as whole objects (they are ZIDs in the file). */
 export function wholeType(objects, zid) {
-  const type = structuredClone(objects[zid].Z2K2);
+  const type = JSON.parse(JSON.stringify(objects[zid].Z2K2));
   for (const key of ['Z4K7', 'Z4K8']) {
-    if (Array.isArray(type[key])) type[key] = type[key].map((item, i) => (i === 0 ? item : structuredClone(objects[item].Z2K2)));
+    if (Array.isArray(type[key])) type[key] = type[key].map((item, i) => (i === 0 ? item : JSON.parse(JSON.stringify(objects[item].Z2K2))));
   }
   return type;
 }
