@@ -264,7 +264,26 @@ impl Runner {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn call(&self, request: &[u8]) -> CallOutcome {
-        if request.len() > self.limits.max_request_bytes {
+        self.call_under(&self.limits, request)
+    }
+
+    /// [`Runner::call`] under a shorter wall-clock limit for this call only: `timeout`, or the
+    /// runner's own limit when that is shorter (a server caps each call by the time its
+    /// client has left; a request's `remainingTime` does the same).
+    pub fn call_with_timeout(&self, request: &[u8], timeout: Duration) -> CallOutcome {
+        if timeout >= self.limits.timeout {
+            return self.call(request);
+        }
+        let limits = Limits {
+            timeout,
+            ..self.limits.clone()
+        };
+        self.call_under(&limits, request)
+    }
+
+    /// One call under `limits` (the runner's own, or a shortened copy).
+    fn call_under(&self, limits: &Limits, request: &[u8]) -> CallOutcome {
+        if request.len() > limits.max_request_bytes {
             return self.oversized(request.len());
         }
         let began = Instant::now();
@@ -272,11 +291,11 @@ impl Runner {
             started: Some(SystemTime::now()),
             ..CallMetrics::default()
         };
-        let mut answer = self.run(request, &mut metrics);
+        let mut answer = self.run(limits, request, &mut metrics);
         metrics.repaired = answer.repair_text();
         let result_bytes = answer.error.is_none().then(|| answer.value_len());
         metrics.total = began.elapsed();
-        self.outcome(answer, metrics, result_bytes)
+        self.outcome(limits, answer, metrics, result_bytes)
     }
 
     /// The answer to a request of `length` bytes that is over the request limit (the request
@@ -290,17 +309,18 @@ impl Runner {
             &mut metrics,
             classify::oversized_request(length, &self.limits),
         );
-        self.outcome(answer, metrics, None)
+        self.outcome(&self.limits, answer, metrics, None)
     }
 
     fn outcome(
         &self,
+        limits: &Limits,
         answer: Answer,
         mut metrics: CallMetrics,
         result_bytes: Option<usize>,
     ) -> CallOutcome {
         let timed = !self.reproducible;
-        let warnings = warnings::collect(&metrics, &self.limits, result_bytes, timed);
+        let warnings = warnings::collect(&metrics, limits, result_bytes, timed);
         metrics.warnings = warnings.iter().map(|w| w.0).collect();
         let entries = metadata::entries(&metrics, &self.info, warnings, timed);
         CallOutcome {
@@ -310,8 +330,7 @@ impl Runner {
         }
     }
 
-    fn run(&self, request: &[u8], metrics: &mut CallMetrics) -> Answer {
-        let limits = &self.limits;
+    fn run(&self, limits: &Limits, request: &[u8], metrics: &mut CallMetrics) -> Answer {
         let clock_and_randomness = if self.reproducible {
             ClockAndRandomness::Fixed
         } else {
@@ -493,6 +512,29 @@ mod tests {
             limits,
             ErrorType::TimeLimit,
             "the call exceeded the time limit of 30 ms",
+        );
+    }
+
+    #[test]
+    fn a_call_may_be_given_less_time_but_not_more() {
+        let runner = runner(&module("(loop $l (br $l))", ""), limits());
+        let outcome = runner.call_with_timeout(b"{}", Duration::from_millis(20));
+        assert_eq!(
+            outcome.error,
+            Some((
+                ErrorType::TimeLimit.zid().to_string(),
+                "the call exceeded the time limit of 20 ms".to_string()
+            ))
+        );
+        let short = Limits {
+            timeout: Duration::from_millis(30),
+            ..limits()
+        };
+        let runner = self::runner(&module("(loop $l (br $l))", ""), short);
+        let outcome = runner.call_with_timeout(b"{}", Duration::from_secs(60));
+        assert_eq!(
+            outcome.error.map(|(_, message)| message).as_deref(),
+            Some("the call exceeded the time limit of 30 ms")
         );
     }
 
