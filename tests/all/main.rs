@@ -13,6 +13,7 @@
 //! over 10,000 calls.
 
 mod bench;
+mod big;
 mod cli;
 mod common;
 mod conformance;
@@ -31,6 +32,7 @@ fn main() {
     trials.extend(corpus::trials());
     trials.extend(conformance::trials());
     trials.extend(runner::trials());
+    trials.extend(big::trials());
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
