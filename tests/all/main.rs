@@ -17,6 +17,7 @@ mod big;
 mod cli;
 mod common;
 mod conformance;
+mod converters;
 mod corpus;
 mod fuel;
 mod fuzz;
@@ -33,6 +34,7 @@ fn main() {
     trials.extend(conformance::trials());
     trials.extend(runner::trials());
     trials.extend(big::trials());
+    trials.extend(converters::trials());
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
