@@ -205,7 +205,7 @@ function declaresInteger(call) {
 }
 
 function finish(value, call) {
-  const plans = call.plans;
+  const plans = call.plans === undefined ? null : call.plans;
   // The common case first: a string needs no encoder.
   if (typeof value === 'string' && plans === null) return successStringAnswer(quote(value), metaOf(call));
   let text;
@@ -251,8 +251,12 @@ export function handle(requestText) {
     // A failure record has no `code` (every parsed call has a string there).
     if (call.code === undefined) return errorText(call, null, requestText);
     // Type converters (Z7 form only): the executor form has no declared types.
-    if (call.argumentTypes !== undefined || call.declaredType !== undefined) call.plans = callPlans(call);
-    const plans = call.plans;
+    // (call.plans is written only for the Z7 form: a property less to make on the common path.)
+    let plans = null;
+    if (call.argumentTypes !== undefined || call.declaredType !== undefined) {
+      plans = callPlans(call);
+      call.plans = plans;
+    }
     const values = plans === null || plans.args === null ? decodeArguments(call) : decodeArgumentsPlanned(call, plans.args);
     // A failure record has no `length` (a list of values has one).
     if (values.length === undefined) return errorText(values, call, requestText);
