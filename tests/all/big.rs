@@ -133,10 +133,13 @@ fn remaining_time_lowers_the_time_limit() {
     );
 }
 
+/// One trial's body, run on one artifact kind.
+type Case = fn(ArtifactKind);
+
 pub fn trials() -> Vec<Trial> {
     let mut trials = Vec::new();
     for kind in ArtifactKind::ALL {
-        let cases: [(&str, fn(ArtifactKind)); 4] = [
+        let cases: [(&str, Case); 4] = [
             (
                 "a_normal_form_list_of_100000_elements",
                 a_normal_form_list_of_100000_elements,
