@@ -55,6 +55,40 @@ describe('calls', () => {
     assert.deepEqual(frozen.Z22K1, str('frozen'));
   });
 
+  test('converters apply to the members of typed pairs and the keys / values of typed maps', async () => {
+    const natural = JSON.parse(readFixture('converter_naturals').requestText).Z7K1.Z8K2;
+    const pairType = { Z1K1: 'Z7', Z7K1: 'Z882', Z882K1: natural, Z882K2: 'Z6' };
+    const mapType = { Z1K1: 'Z7', Z7K1: 'Z883', Z883K1: 'Z6', Z883K2: natural };
+    const n = (v) => ({ Z1K1: 'Z100001', Z100001K1: v });
+    const call = (declared, returns, code, value) => ({
+      Z1K1: 'Z7',
+      Z7K1: {
+        Z1K1: 'Z8',
+        Z8K1: ['Z17', { Z1K1: 'Z17', Z17K1: declared, Z17K2: 'Z1000K1', Z17K3: { Z1K1: 'Z12', Z12K1: ['Z11'] } }],
+        Z8K2: returns,
+        Z8K3: ['Z20'],
+        Z8K4: ['Z14', { Z1K1: 'Z14', Z14K1: 'Z1000', Z14K3: { Z1K1: 'Z16', Z16K1: 'Z600', Z16K2: code } }],
+        Z8K5: 'Z1000',
+      },
+      Z1000K1: value,
+    });
+    const pair = await executor.handle(
+      call(pairType, pairType, 'function Z1000(p) { return new ZPair(p.K1 + 1n, typeof p.K1 + ":" + p.K2); }', { Z1K1: pairType, K1: n('41'), K2: 'x' }),
+    );
+    assert.equal(errorOf(pair), null, JSON.stringify(pair));
+    assert.deepEqual(pair.Z22K1.K1, { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z100001' }, Z100001K1: str('42') });
+    assert.deepEqual(pair.Z22K1.K2, str('bigint:x'));
+    const entry = (key, value) => ({ Z1K1: { Z1K1: 'Z7', Z7K1: 'Z882', Z882K1: 'Z6', Z882K2: natural }, K1: key, K2: value });
+    const map = await executor.handle(
+      call(mapType, 'Z6', 'function Z1000(m) { return [...m].map(([k, v]) => k + "=" + typeof v + ":" + (v * 2n)).join(","); }', {
+        Z1K1: mapType,
+        K1: ['Z882', entry('a', n('1')), entry('b', n('20'))],
+      }),
+    );
+    assert.equal(errorOf(map), null, JSON.stringify(map));
+    assert.deepEqual(map.Z22K1, str('a=bigint:2,b=bigint:40'));
+  });
+
   test('Error.prepareStackTrace is sealed: a hook cannot be installed, stacks stay text', async () => {
     const answer = await executor.handle({
       codeString:
