@@ -1,7 +1,8 @@
 //! Serves a stream of requests, one per line, answering each with one Z22 line in the same
 //! order — on one thread or several, each call in a fresh instance. This is the `--jsonl` mode
 //! of `kiln run`; it stops at the first failure to read or write (such as a reader that went
-//! away), without working through the rest of the input.
+//! away), without working through the rest of the input. [`call`] answers one request the way
+//! every `kiln run` call is answered (an envelope's `remainingTime` lowering its time limit).
 
 use anyhow::{anyhow, ensure, Context, Result};
 use kiln_runner::Runner;
@@ -77,9 +78,18 @@ pub fn jsonl(
 ) -> Result<u64> {
     let cap = runner.limits().max_request_bytes;
     answer_lines(input, output, jobs, cap, |line| match line {
-        Line::Request(bytes) => runner.call(&bytes).answer,
+        Line::Request(bytes) => call(runner, &bytes).answer,
         Line::TooLong(length) => runner.oversized(length).answer,
     })
+}
+
+/// Answers one request; an evaluator envelope's `remainingTime` lowers the call's time limit
+/// (never above the runner's own).
+pub fn call(runner: &Runner, request: &[u8]) -> kiln_runner::CallOutcome {
+    match kiln_runner::request::remaining_time(request) {
+        Some(remaining) => runner.call_with_timeout(request, remaining),
+        None => runner.call(request),
+    }
 }
 
 /// The stream logic of [`jsonl`], with the call behind `answer` (one line in, its answer out,

@@ -2,15 +2,23 @@
 // line each (arguments joined by a space) for the current call; nothing is ever
 // printed. At most MAX_LOG_BYTES (UTF-8) are kept per call; after that a single
 // truncation marker line is added and further output is dropped.
+//
+// A second record, with the same bound, holds the lines of metadata
+// `executorDebugLogs`: every console line and every `Wikifunctions.Debug(...)`
+// line (wikifunctions.js), in the order they were made.
 
 import {
+  ABSENT,
+  ACCESSOR,
   charCodeAt,
   defineHidden,
+  getOwnPropertyDescriptor,
+  hasOwn,
   isArray,
   isMap,
   join,
-  jsonStringify,
   newList,
+  ownKeys,
   ObjectPrototype,
   ownData,
   push,
@@ -19,6 +27,7 @@ import {
   StringCtor,
 } from './intrinsics.js';
 import { describeThrown } from './errors.js';
+import { quote } from './json.js';
 
 export const MAX_LOG_BYTES = 64 * 1024;
 export const TRUNCATION_MARKER = '[kiln: console output truncated]';
@@ -30,11 +39,14 @@ export const TRUNCATION_MARKER = '[kiln: console output truncated]';
 // needs to be measured; a line that could cross the limit first has the
 // unmeasured lines measured (each line is measured at most once). The kept text
 // is therefore exactly what measuring every line would keep.
-const state = { __proto__: null, lines: null, measured: 0, bytes: 0, bound: 0, truncated: false };
+function newRecord() {
+  return { __proto__: null, lines: null, measured: 0, bytes: 0, bound: 0, truncated: false };
+}
 
-/** Starts a new call: forgets everything recorded so far. */
-export function resetLogs() {
-  if (state.lines === null && !state.truncated) return; // nothing recorded yet
+const consoleRecord = newRecord();
+const debugRecord = newRecord();
+
+function reset(state) {
   state.lines = null;
   state.measured = 0;
   state.bytes = 0;
@@ -42,12 +54,35 @@ export function resetLogs() {
   state.truncated = false;
 }
 
-/** The recorded text (lines joined by "\n"), or null when nothing was logged. */
+/** Starts a new call: forgets everything recorded so far. */
+export function resetLogs() {
+  if (debugRecord.lines === null && !debugRecord.truncated) return; // nothing recorded yet
+  reset(consoleRecord);
+  reset(debugRecord);
+}
+
+/** The console text (lines joined by "\n"), or null when nothing was logged. */
 export function takeLogs() {
-  const lines = state.lines;
+  const lines = consoleRecord.lines;
   if (lines === null || lines.length === 0) return null;
   if (lines.length === 1) return lines[0];
   return join(lines, '\n');
+}
+
+/**
+ * What the call recorded: null when nothing (the common case, one check), else
+ * { logs: the console text or null, debug: the executorDebugLogs lines }.
+ */
+export function takeOutput() {
+  if (debugRecord.lines === null) return null;
+  return { __proto__: null, logs: takeLogs(), debug: takeDebugLines(), requestId: undefined };
+}
+
+/** The executorDebugLogs lines (console and Wikifunctions.Debug), or null when there are none. */
+export function takeDebugLines() {
+  const lines = debugRecord.lines;
+  if (lines === null || lines.length === 0) return null;
+  return lines;
 }
 
 /** Index at which `text` must be cut to fit in `budget` UTF-8 bytes, or -1 when it fits. */
@@ -94,7 +129,7 @@ function utf8Length(text) {
 }
 
 /** Measures the lines recorded since the last measurement: `bound` becomes exact bytes. */
-function measurePending(lines) {
+function measurePending(state, lines) {
   let bytes = state.bytes;
   for (let i = state.measured; i < lines.length; i++) bytes += (i === 0 ? 0 : 1) + utf8Length(lines[i]);
   state.bytes = bytes;
@@ -102,7 +137,7 @@ function measurePending(lines) {
   state.bound = 0;
 }
 
-function record(line) {
+function record(state, line) {
   if (state.truncated) return;
   let lines = state.lines;
   if (lines === null) {
@@ -120,7 +155,7 @@ function record(line) {
     state.bound += bound;
     return;
   }
-  if (state.measured < lines.length) measurePending(lines);
+  if (state.measured < lines.length) measurePending(state, lines);
   const budget = MAX_LOG_BYTES - state.bytes - separator;
   const cut = budget > 0 ? utf8Cut(line, budget) : 0;
   if (cut < 0) {
@@ -134,8 +169,67 @@ function record(line) {
   state.truncated = true;
 }
 
-function bigintReplacer(key, value) {
-  return typeof value === 'bigint' ? StringCtor(value) + 'n' : value;
+/** Deepest nesting written for an object or array; deeper parts are "[…]". */
+const MAX_FORMAT_DEPTH = 16;
+/** Most entries written per object or array; then "…". */
+const MAX_FORMAT_ENTRIES = 1000;
+
+const CYCLE = { __proto__: null };
+
+/**
+ * JSON-like text of a value nested in a logged object, read through own data
+ * properties only: no getter, toJSON or toString of community code runs (a
+ * Proxy's traps may). Returns undefined for what JSON.stringify leaves out of
+ * an object (undefined, functions, symbols, accessors); throws CYCLE on a cycle.
+ */
+function formatNested(value, depth, path) {
+  const kind = typeof value;
+  if (kind === 'string') return quote(value);
+  if (kind === 'number') return value === value && value !== Infinity && value !== -Infinity ? StringCtor(value) : 'null';
+  if (kind === 'bigint') return quote(StringCtor(value) + 'n');
+  if (kind === 'boolean') return value ? 'true' : 'false';
+  if (value === null) return 'null';
+  if (kind !== 'object') return undefined;
+  if (depth > MAX_FORMAT_DEPTH) return '"[…]"';
+  for (let i = 0; i < path.length; i++) if (path[i] === value) throw CYCLE;
+  push(path, value);
+  let text;
+  if (isArray(value)) {
+    const length = ownData(value, 'length');
+    text = '[';
+    for (let i = 0; i < length; i++) {
+      if (i > 0) text += ',';
+      if (i >= MAX_FORMAT_ENTRIES) {
+        text += '"…"';
+        break;
+      }
+      const item = ownData(value, i);
+      const written = item === ABSENT || item === ACCESSOR ? undefined : formatNested(item, depth + 1, path);
+      text += written === undefined ? 'null' : written;
+    }
+    text += ']';
+  } else {
+    const keys = ownKeys(value);
+    text = '{';
+    let count = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (typeof key !== 'string') continue;
+      const desc = getOwnPropertyDescriptor(value, key);
+      if (desc === undefined || !hasOwn(desc, 'value') || desc.enumerable !== true) continue;
+      const written = formatNested(desc.value, depth + 1, path);
+      if (written === undefined) continue;
+      if (count >= MAX_FORMAT_ENTRIES) {
+        text += ',"…":"…"';
+        break;
+      }
+      text += (count > 0 ? ',' : '') + quote(key) + ':' + written;
+      count++;
+    }
+    text += '}';
+  }
+  path.length -= 1;
+  return text;
 }
 
 function formatObject(value) {
@@ -145,11 +239,9 @@ function formatObject(value) {
     return describeThrown(value);
   }
   if (isMap(value)) return '[object Map]';
-  // JSON text via the captured JSON.stringify. It may run community getters /
-  // toJSON methods: that is community code formatting its own log line.
-  const text = jsonStringify(value, bigintReplacer);
-  if (typeof text === 'string') return text;
-  return isArray(value) ? '[array]' : '[object]';
+  // JSON-like text from own data properties (formatNested): nothing of the
+  // community's runs while the executor formats a line.
+  return formatNested(value, 0, newList());
 }
 
 function format(value) {
@@ -174,13 +266,30 @@ function formatted(value) {
   }
 }
 
-function capture(args) {
-  if (state.truncated) return;
+/** One line from a list of values: each formatted, joined by a space. */
+function lineOf(args) {
   const n = args.length;
   // format() always gives a string primitive: `+` on them cannot be intercepted.
   let line = n === 0 ? '' : formatted(args[0]);
   for (let i = 1; i < n; i++) line += ' ' + formatted(args[i]);
-  record(line);
+  return line;
+}
+
+function capture(args) {
+  if (consoleRecord.truncated && debugRecord.truncated) return;
+  const line = lineOf(args);
+  record(consoleRecord, line);
+  record(debugRecord, line);
+}
+
+/** Wikifunctions.Debug(...values): one line of executorDebugLogs. Never throws. */
+export function debugLine(args) {
+  try {
+    if (debugRecord.truncated) return;
+    record(debugRecord, lineOf(args));
+  } catch (e) {
+    // never let logging break the caller
+  }
 }
 
 function makeMethod(name) {

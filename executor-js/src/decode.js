@@ -141,7 +141,7 @@ function decodeInteger(object, depth) {
 }
 
 /** The elements of a typed list, canonical ([type, ...items]) or normal (K1/K2 chain). */
-function listElements(list) {
+export function listElements(list) {
   const out = newList();
   if (isArray(list)) {
     for (let i = 1; i < list.length; i++) push(out, list[i]);

@@ -38,8 +38,10 @@ import {
   ownKeys,
   push,
   setPrototypeOf,
+  slice,
   StringCtor,
 } from './intrinsics.js';
+import { runConverter } from './convert.js';
 import { failure, fromThrown, isFailure } from './errors.js';
 import { ErrorType } from './error-types.js';
 import {
@@ -312,6 +314,98 @@ class Encoder {
     this.leave();
     return node;
   }
+
+  /** The Z64 plan's conversion of `value`, as a typed result; throws a failure. */
+  converted(value, plan, depth) {
+    const record = plan.from;
+    const zobject = runConverter(record, value, 'the result');
+    try {
+      if (typeof zobject === 'string') {
+        const text = this.raw(zobject, depth);
+        return typed(text, isZid(zobject) ? TYPE_Z9 : TYPE_Z6, isZid(zobject) ? 'Z9' : 'Z6');
+      }
+      if (typeof zobject !== 'object' || zobject === null || isArray(zobject) || ownData(zobject, 'Z1K1') === ABSENT) {
+        throw unserializable(typeof zobject === 'object' && zobject !== null ? describeObject(zobject) : describePrimitive(zobject));
+      }
+      const type = this.read(zobject, 'Z1K1', 'a ZObject');
+      const typeNode = this.raw(type, depth + 1);
+      return typed(this.raw(zobject, depth), typeNode, typeNode);
+    } catch (e) {
+      const message = isFailure(e) ? e.message : fromThrown(e, ErrorType.EVALUATION).message;
+      const detail = slice(message, 0, PREFIX.length) === PREFIX ? slice(message, PREFIX.length) : message;
+      throw failure(ErrorType.EVALUATION, 'Type converter ' + record.zid + ' (from code) returned a value that is not a ZObject: ' + detail);
+    }
+  }
+
+  /** `value` under a plan (null: the built-in encoding), as a typed result. */
+  planned(value, plan, depth) {
+    if (plan === null) return this.value(value, depth, false);
+    if (plan.kind === 'convert') {
+      if (plan.from === null) return this.value(value, depth, false);
+      return this.converted(value, plan, depth);
+    }
+    if (depth > MAX_DEPTH) throw unserializable('the value is nested more than ' + MAX_DEPTH + ' levels deep');
+    if (plan.kind === 'list') {
+      if (!isArray(value)) throw unserializable('the declared type is a typed list (Z881), the value is not an Array');
+      const length = this.read(value, 'length', 'an array');
+      const results = newList();
+      const items = newList();
+      for (let i = 0; i < length; i++) {
+        const element = this.read(value, i, 'an array');
+        if (element === ABSENT) throw unserializable('an array with a hole at index ' + StringCtor(i));
+        const result = this.planned(element, plan.first, depth + 1);
+        push(results, result);
+        push(items, result.node);
+      }
+      const element = commonType(results);
+      const type = listType(element.type);
+      return typed(typedList(type, items), type, 'Z881(' + element.key + ')');
+    }
+    if (plan.kind === 'pair') {
+      if (typeof value !== 'object' || value === null || !isZPair(value)) {
+        throw unserializable('the declared type is a typed pair (Z882), the value is not a ZPair');
+      }
+      const first = this.read(value, 'K1', 'a ZPair');
+      const second = this.read(value, 'K2', 'a ZPair');
+      if (first === ABSENT || second === ABSENT) throw unserializable('a ZPair without K1 or K2');
+      const a = this.planned(first, plan.first, depth + 1);
+      const b = this.planned(second, plan.second, depth + 1);
+      const type = pairType(a.type, b.type);
+      return typed(pair(type, a.node, b.node), type, 'Z882(' + a.key + ',' + b.key + ')');
+    }
+    // 'map'
+    if (!isMap(value)) throw unserializable('the declared type is a typed map (Z883), the value is not a Map');
+    const entries = mapEntryList(value);
+    const keys = newList();
+    const values = newList();
+    for (let i = 0; i < entries.length; i++) {
+      push(keys, this.planned(entries[i].key, plan.first, depth + 2));
+      push(values, this.planned(entries[i].value, plan.second, depth + 2));
+    }
+    const keyType = commonType(keys);
+    const valueType = commonType(values);
+    const entryType = pairType(keyType.type, valueType.type);
+    const pairs = newList();
+    for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
+    const type = mapType(keyType.type, valueType.type);
+    const node = '{"Z1K1":' + type + ',"K1":' + typedList(listType(entryType), pairs) + '}';
+    return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
+  }
+}
+
+/**
+ * encodeResultText for a declared return type with converters (`plan`, from
+ * convert.js): Z64 converters turn the values they apply to into ZObjects,
+ * written in normal form; the rest is encoded as usual. Throws a failure.
+ */
+export function encodeResultPlanned(value, plan) {
+  try {
+    return new Encoder(false).planned(value, plan, 0).node;
+  } catch (e) {
+    if (isFailure(e)) throw e;
+    throw fromThrown(e, ErrorType.EVALUATION, PREFIX + 'reading it threw: ');
+  }
+
 }
 
 // Instances write `this.path = ...`: with a null-prototype prototype, such

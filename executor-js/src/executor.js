@@ -15,9 +15,11 @@
 import { apply, defineHidden, EMPTY_LIST, globalEval, join, jsonParse, newList, own, ownData, ownKeys, push, slice } from './intrinsics.js';
 import { failure, fromThrown, isFailure } from './errors.js';
 import { ErrorType } from './error-types.js';
-import { createConsole, resetLogs, takeLogs } from './console.js';
+import { createConsole, resetLogs, takeOutput } from './console.js';
 import { decode, typeInfo } from './decode.js';
-import { encodeResultText } from './encode.js';
+import { encodeResultPlanned, encodeResultText } from './encode.js';
+import { callPlans, decodeArgumentsPlanned } from './convert.js';
+import { Wikifunctions, wikifunctionsError } from './wikifunctions.js';
 import { isZ7, parseRequest } from './request.js';
 import {
   callHead,
@@ -29,6 +31,7 @@ import {
   successStringAnswer,
   writeParsed,
   z5,
+  z5Keys,
   z99,
 } from './zobject.js';
 import { quote } from './json.js';
@@ -37,8 +40,41 @@ import { ZPair } from './zpair.js';
 // Computed at load time: returned if even building an error envelope fails.
 const LAST_RESORT = errorAnswer(z5(ErrorType.UNSPECIFIED, string('Internal executor error.')), null);
 
-function successText(valueText) {
-  return successAnswer(valueText, takeLogs());
+/**
+ * The metadata of the answer besides "errors": the console / debug output and
+ * the envelope's requestId; null when there is none (the common case).
+ */
+function metaOf(call) {
+  const output = takeOutput();
+  const requestId = call === null ? undefined : call.requestId;
+  if (requestId === undefined) return output;
+  if (output === null) return { __proto__: null, logs: null, debug: null, requestId };
+  output.requestId = requestId;
+  return output;
+}
+
+function successText(valueText, call) {
+  return successAnswer(valueText, metaOf(call));
+}
+
+/**
+ * The failure for a value the community code threw or rejected with: a Z507
+ * whose propagated error is the Z5 a Wikifunctions.Error asks for, else a Z507
+ * with the thrown value's message (errors.js).
+ */
+function thrownFailure(thrown) {
+  const record = wikifunctionsError(thrown);
+  if (record === undefined) return fromThrown(thrown, ErrorType.EVALUATION);
+  const texts = newList();
+  const values = record.values;
+  for (let i = 0; i < values.length; i++) {
+    try {
+      push(texts, encodeResultText(values[i], false));
+    } catch (e) {
+      return failure(ErrorType.EVALUATION, 'Wikifunctions.Error ' + record.type + ', value ' + (i + 1) + ': ' + toFailure(e).message);
+    }
+  }
+  return failure(ErrorType.EVALUATION, 'Wikifunctions.Error ' + record.type, { __proto__: null, type: record.type, texts });
 }
 
 /** Longest request text a Z501 quotes as its input (UTF-16 code units). */
@@ -52,7 +88,8 @@ const MAX_INPUT_QUOTED = 256;
  * ZID, else a Z6) and whose other keys are the functionArguments as given.
  */
 function quotedCall(call) {
-  const request = jsonParse(call.text);
+  let request = jsonParse(call.text);
+  if (call.wrapped) request = own(request, 'zobject');
   if (isZ7(request)) return writeParsed(request, 0);
   const parts = newList();
   push(parts, callHead(isZid(call.name) ? ref(call.name) : string(call.name)));
@@ -79,7 +116,9 @@ function quotedCall(call) {
 function failureZ5(fail, call, requestText) {
   const type = fail.type;
   if (type === ErrorType.EVALUATION) {
-    return z5(type, z99(quotedCall(call)), z5(ErrorType.UNSPECIFIED, string(fail.message)));
+    const detail = fail.detail;
+    const propagated = detail === undefined ? z5(ErrorType.UNSPECIFIED, string(fail.message)) : z5Keys(detail.type, detail.texts);
+    return z5(type, z99(quotedCall(call)), propagated);
   }
   if (type === ErrorType.INVALID_REQUEST) {
     if (fail.detail === ErrorType.JSON_SYNTAX) {
@@ -98,7 +137,7 @@ function failureZ5(fail, call, requestText) {
 
 function errorText(fail, call, requestText) {
   try {
-    return errorAnswer(failureZ5(fail, call, requestText), takeLogs());
+    return errorAnswer(failureZ5(fail, call, requestText), metaOf(call));
   } catch (e) {
     return LAST_RESORT;
   }
@@ -166,15 +205,16 @@ function declaresInteger(call) {
 }
 
 function finish(value, call) {
+  const plans = call.plans === undefined ? null : call.plans;
   // The common case first: a string needs no encoder.
-  if (typeof value === 'string') return successStringAnswer(quote(value), takeLogs());
+  if (typeof value === 'string' && plans === null) return successStringAnswer(quote(value), metaOf(call));
   let text;
   try {
-    text = encodeResultText(value, declaresInteger(call));
+    text = plans !== null && plans.result !== null ? encodeResultPlanned(value, plans.result) : encodeResultText(value, declaresInteger(call));
   } catch (e) {
     return errorText(toFailure(e), call, null);
   }
-  return successText(text);
+  return successText(text, call);
 }
 
 async function settle(thenable, call) {
@@ -183,7 +223,7 @@ async function settle(thenable, call) {
     try {
       value = await thenable;
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
+      return errorText(thrownFailure(e), call, null);
     }
     return finish(value, call);
   } catch (e) {
@@ -210,7 +250,14 @@ export function handle(requestText) {
     call = parseRequest(requestText);
     // A failure record has no `code` (every parsed call has a string there).
     if (call.code === undefined) return errorText(call, null, requestText);
-    const values = decodeArguments(call);
+    // Type converters (Z7 form only): the executor form has no declared types.
+    // (call.plans is written only for the Z7 form: a property less to make on the common path.)
+    let plans = null;
+    if (call.argumentTypes !== undefined || call.declaredType !== undefined) {
+      plans = callPlans(call);
+      call.plans = plans;
+    }
+    const values = plans === null || plans.args === null ? decodeArguments(call) : decodeArgumentsPlanned(call, plans.args);
     // A failure record has no `length` (a list of values has one).
     if (values.length === undefined) return errorText(values, call, requestText);
     // The community code becomes the body of a function created in global
@@ -224,7 +271,7 @@ export function handle(requestText) {
     try {
       fn = globalEval('0,function(){' + call.code + '\nreturn ' + call.name + ';\n}')();
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
+      return errorText(thrownFailure(e), call, null);
     }
     if (typeof fn !== 'function') {
       return errorText(
@@ -240,7 +287,7 @@ export function handle(requestText) {
     try {
       result = callCommunity(fn, values);
     } catch (e) {
-      return errorText(fromThrown(e, ErrorType.EVALUATION), call, null);
+      return errorText(thrownFailure(e), call, null);
     }
     if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
       let thenable;
@@ -270,11 +317,12 @@ function installGlobals() {
   // instead of throwing, e.g. if community code froze the global.)
   defineHidden(installedOn, 'console', createConsole(), true);
   defineHidden(installedOn, 'ZPair', ZPair, true);
+  defineHidden(installedOn, 'Wikifunctions', Wikifunctions, true);
 }
 
 /**
- * Installs the globals community code may use (the capturing console and
- * ZPair) on `globalObject`, now and again at the start of every later call in
+ * Installs the globals community code may use (the capturing console,
+ * ZPair and Wikifunctions) on `globalObject`, now and again at the start of every later call in
  * the same realm.
  */
 export function install(globalObject) {

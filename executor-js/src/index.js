@@ -9,10 +9,13 @@
 // it, so community code never sees it. See executor-js/README.md.
 
 import './intrinsics.js';
-import { globalObject, reflectDefineProperty } from './intrinsics.js';
+import { globalObject, reflectDefineProperty, sealStackTraceHook } from './intrinsics.js';
 import { handle, install } from './executor.js';
 
 install(globalObject);
+// Before any community code exists: no call site (and so no executor function)
+// is ever handed to a stack-trace hook.
+sealStackTraceHook();
 
 reflectDefineProperty(globalObject, '__kiln_executor', {
   __proto__: null,

@@ -62,6 +62,8 @@ export const BigIntCtor = BigInt;
 export const MapCtor = Map;
 export const WeakSetCtor = WeakSet;
 export const TypeErrorCtor = TypeError;
+export const ErrorCtor = Error;
+export const WeakMapCtor = WeakMap;
 
 const MapPrototype = MapCtor.prototype;
 const mapSetFn = uncurry(MapPrototype.set);
@@ -72,6 +74,10 @@ const mapIteratorNext = uncurry(getPrototypeOf(mapEntriesFn(new MapCtor())).next
 const WeakSetPrototype = WeakSetCtor.prototype;
 const weakSetAddFn = uncurry(WeakSetPrototype.add);
 const weakSetHasFn = uncurry(WeakSetPrototype.has);
+
+const WeakMapPrototype = WeakMapCtor.prototype;
+export const weakMapGet = uncurry(WeakMapPrototype.get);
+export const weakMapSet = uncurry(WeakMapPrototype.set);
 
 const StringPrototype = StringCtor.prototype;
 const strCharCodeAtFn = uncurry(StringPrototype.charCodeAt);
@@ -213,3 +219,25 @@ export function isWellFormed(string) {
 export const symbolDescription = symbolDescriptionGetter;
 /** The match array of `pattern` (an executor-owned RegExp) on the string `text`, or null. */
 export const regExpExec = regExpExecFn;
+
+/**
+ * Seals the engine's stack-trace hook: `Error.prepareStackTrace` becomes a
+ * non-writable, non-configurable data property whose value is undefined. The
+ * hook (V8's, also implemented by quickjs-ng) receives call sites whose
+ * `getFunction()` / `getThis()` return the function objects of every frame on
+ * the stack, the executor's included; quickjs-ng reads it from an internal
+ * slot that only the original setter writes, so replacing the accessor before
+ * any community code runs leaves the slot empty for good. Error stacks stay
+ * text. Returns whether the property now is the sealed one.
+ */
+export function sealStackTraceHook() {
+  reflectDefineProperty(ErrorCtor, 'prepareStackTrace', {
+    __proto__: null,
+    value: undefined,
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+  const desc = getOwnPropertyDescriptor(ErrorCtor, 'prepareStackTrace');
+  return desc !== undefined && hasOwn(desc, 'value') && desc.value === undefined && desc.configurable === false && desc.writable === false;
+}

@@ -1,6 +1,15 @@
-// Parsing a request into { code, name, keys, source, declaredType, text }: the
-// arguments are source[keys[0]], source[keys[1]], ...; `text` is the request
-// text (an error quotes the call from it).
+// Parsing a request into { code, name, keys, source, declaredType, text, wrapped,
+// requestId, argumentTypes }: the arguments are source[keys[0]], source[keys[1]],
+// ...; `text` is the request text (an error quotes the call from it, from
+// `.zobject` when `wrapped`); `argumentTypes` (Z7 form only) maps an argument key
+// to the type its Z17 declares. Only the properties a form has are written
+// (the others read as undefined): every property a record is made with costs
+// each call a new hidden-class shape, about a thousand fuel.
+//
+// The evaluator's envelope {"zobject": <either form>, "remainingTime": seconds,
+// "requestId": "...", "allowsCallbacks": bool} is accepted around both forms:
+// requestId comes back in the metadata; remainingTime (enforced by the host)
+// and allowsCallbacks (no callbacks are offered) are checked and ignored.
 //
 // Two forms are accepted:
 //  - executor form: { codeString, functionName, functionArguments };
@@ -199,7 +208,15 @@ function fromExecutorForm(request, text) {
     return invalid('functionArguments must be an object.');
   }
   const keys = sortedArguments(argumentsValue, undefined);
-  return { __proto__: null, code, name, keys, source: argumentsValue, declaredType: undefined, text };
+  return {
+    __proto__: null,
+    code,
+    name,
+    keys,
+    source: argumentsValue,
+    declaredType: undefined,
+    text,
+  };
 }
 
 function describeName(value) {
@@ -223,8 +240,13 @@ export function isZ7(request) {
   return type !== null && type.id === 'Z7';
 }
 
-/** The Z14 objects listed in Z8K4 (canonical array or normal-form typed list). */
-function implementations(list) {
+/**
+ * The items of a list in a Z8 (Z8K4 implementations, Z8K1 declarations, Z4K7 /
+ * Z4K8 converters): a canonical array ([type, ...items]; an item that is the
+ * bare type reference is skipped by the callers, which want objects) or a
+ * normal-form typed list.
+ */
+export function implementations(list) {
   const out = newList();
   if (isArray(list)) {
     for (let i = 0; i < list.length && i < MAX_IMPLEMENTATIONS; i++) push(out, list[i]);
@@ -239,7 +261,7 @@ function implementations(list) {
 }
 
 /** The language named by a Z16K1: a ZID (Z600), a name ("javascript"), or null. */
-function languageOf(value, depth) {
+export function languageOf(value, depth) {
   if (depth > 8) return null;
   if (typeof value === 'string') return value;
   if (!isObject(value)) return null;
@@ -251,7 +273,7 @@ function languageOf(value, depth) {
   return null;
 }
 
-function isJavaScript(language) {
+export function isJavaScript(language) {
   if (language === 'Z600') return true;
   const lower = toLowerCase(language);
   return slice(lower, 0, 10) === 'javascript';
@@ -300,8 +322,29 @@ function fromZ7(request, text) {
     keys: sortedArguments(request, Z7_SKIP),
     source: request,
     declaredType: own(fn, 'Z8K2'),
+    argumentTypes: declaredTypes(own(fn, 'Z8K1')),
     text,
   };
+}
+
+/**
+ * The argument declarations of an inline Z8 (Z8K1: a canonical array or a
+ * normal-form typed list of Z17): a null-prototype map from the argument key
+ * (Z17K2) to its declared type (Z17K1), or undefined when there are none.
+ */
+function declaredTypes(list) {
+  if (list === undefined || list === null) return undefined;
+  const declarations = implementations(list);
+  if (declarations.length === 0) return undefined;
+  const out = { __proto__: null };
+  for (let i = 0; i < declarations.length; i++) {
+    const declaration = declarations[i];
+    if (!isObject(declaration)) continue;
+    const key = stringValue(own(declaration, 'Z17K2'));
+    const type = own(declaration, 'Z17K1');
+    if (key !== null && type !== undefined) out[key] = type;
+  }
+  return out;
 }
 
 // --- entry -------------------------------------------------------------------------------
@@ -323,6 +366,36 @@ export function parseRequest(text) {
     return invalid('The request must be a JSON object.');
   }
   // (isZ7 inlined for the common executor form: no Z7K1 and no Z1K1.)
-  if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) return fromExecutorForm(request, text);
+  if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) {
+    if (hasOwn(request, 'zobject')) return fromEnvelope(request, text);
+    return fromExecutorForm(request, text);
+  }
   return isZ7(request) ? fromZ7(request, text) : fromExecutorForm(request, text);
+}
+
+/** Longest requestId accepted (UTF-16 code units). */
+const MAX_REQUEST_ID = 256;
+
+/** The evaluator's envelope: { zobject, remainingTime, requestId, allowsCallbacks }. */
+function fromEnvelope(envelope, text) {
+  const inner = envelope.zobject;
+  if (!isObject(inner)) return invalid('zobject must be a JSON object: a Z7 function call or the executor form.');
+  const requestId = own(envelope, 'requestId');
+  if (requestId !== undefined && requestId !== null) {
+    if (typeof requestId !== 'string') return invalid('requestId must be a string.');
+    if (requestId.length > MAX_REQUEST_ID) return invalid('requestId is longer than ' + MAX_REQUEST_ID + ' characters.');
+  }
+  const remaining = own(envelope, 'remainingTime');
+  if (remaining !== undefined && remaining !== null && !(typeof remaining === 'number' && remaining >= 0)) {
+    return invalid('remainingTime must be a number of seconds, at least 0.');
+  }
+  const callbacks = own(envelope, 'allowsCallbacks');
+  if (callbacks !== undefined && callbacks !== null && typeof callbacks !== 'boolean') {
+    return invalid('allowsCallbacks must be a boolean.');
+  }
+  const call = isZ7(inner) ? fromZ7(inner, text) : fromExecutorForm(inner, text);
+  if (call.code === undefined) return call; // a failure record
+  call.wrapped = true;
+  if (typeof requestId === 'string') call.requestId = requestId;
+  return call;
 }

@@ -131,46 +131,66 @@ const META_PAIR_TYPE = pairType(Z6, Z1);
 const META_LIST_TYPE = listType(META_PAIR_TYPE);
 // The Z883 map (Z6 -> Z1), up to its first list link's K1.
 const META_HEAD = '{"Z1K1":' + mapType(Z6, Z1) + ',"K1":{"Z1K1":' + META_LIST_TYPE + ',"K1":';
-const META_LIST_HEAD = '{"Z1K1":' + META_LIST_TYPE + ',"K1":';
 // Closes the last link of the list (its empty tail), and the link.
 const META_LIST_END = ',"K2":{"Z1K1":' + META_LIST_TYPE + '}}';
 const ERRORS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('errors') + ',"K2":';
-const LOGS_PAIR_HEAD = '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string('logs') + ',"K2":';
 const ENVELOPE_HEAD = '{"Z1K1":' + ref('Z22') + ',"Z22K1":';
 /** A Z6 up to its quoted text. */
 export const STRING_HEAD = '{"Z1K1":"Z6","Z6K1":';
 
-// success: ENVELOPE_HEAD value (SUCCESS_TAIL | SUCCESS_LOGS_HEAD "logs" SUCCESS_LOGS_TAIL)
+// success without metadata: ENVELOPE_HEAD value SUCCESS_TAIL
 const SUCCESS_TAIL = ',"Z22K2":' + VOID + '}';
-const SUCCESS_LOGS_HEAD = ',"Z22K2":' + META_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
-// the Z6, the pair, the list link, the map, the envelope
-const SUCCESS_LOGS_TAIL = '}}' + META_LIST_END + '}}';
 
-// error: ERROR_HEAD <Z5> (ERROR_TAIL | ERROR_LOGS_MIDDLE "logs" ERROR_LOGS_TAIL)
+// error without other metadata: ERROR_HEAD <Z5> ERROR_TAIL
 const ERROR_HEAD = ENVELOPE_HEAD + VOID + ',"Z22K2":' + META_HEAD + ERRORS_PAIR_HEAD;
 // the pair, the list link, the map, the envelope
 const ERROR_TAIL = '}' + META_LIST_END + '}}';
-const ERROR_LOGS_MIDDLE = '},"K2":' + META_LIST_HEAD + LOGS_PAIR_HEAD + STRING_HEAD;
-// the Z6, the pair, the last link, the first link, the map, the envelope
-const ERROR_LOGS_TAIL = '}}' + META_LIST_END + '}}}';
+
+const DEBUG_LIST_TYPE = listType(Z6);
+
+function metaPair(key, valueText) {
+  return '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string(key) + ',"K2":' + valueText + '}';
+}
 
 /**
- * The Z22 answer for a value (its JSON text): Z22K2 is void, or a Z883 map
- * with a "logs" entry when `logs` (the console output) is not null.
+ * The Z883 metadata map (Z6 -> Z1) of an answer: "errors" (the JSON text
+ * `z5Text`, or null), then from `meta` ({ logs, debug, requestId }, or null):
+ * "logs" (a Z6: the console text), "executorDebugLogs" (a Z881 of Z6: the
+ * console and Wikifunctions.Debug lines), "requestId" (a Z6).
  */
-export function successAnswer(valueText, logs) {
-  if (logs === null) return ENVELOPE_HEAD + valueText + SUCCESS_TAIL;
-  return ENVELOPE_HEAD + valueText + SUCCESS_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
+function metadataMap(z5Text, meta) {
+  const pairs = newList();
+  if (z5Text !== null) push(pairs, metaPair('errors', z5Text));
+  if (meta !== null) {
+    if (meta.logs !== null) push(pairs, metaPair('logs', string(meta.logs)));
+    if (meta.debug !== null) {
+      const lines = meta.debug;
+      const items = newList();
+      for (let i = 0; i < lines.length; i++) push(items, string(lines[i]));
+      push(pairs, metaPair('executorDebugLogs', typedList(DEBUG_LIST_TYPE, items)));
+    }
+    if (meta.requestId !== undefined) push(pairs, metaPair('requestId', string(meta.requestId)));
+  }
+  if (pairs.length === 0) return VOID;
+  return '{"Z1K1":' + mapType(Z6, Z1) + ',"K1":' + typedList(META_LIST_TYPE, pairs) + '}';
+}
+
+/**
+ * The Z22 answer for a value (its JSON text): Z22K2 is void when `meta` is
+ * null, else the Z883 map of metadataMap.
+ */
+export function successAnswer(valueText, meta) {
+  if (meta === null) return ENVELOPE_HEAD + valueText + SUCCESS_TAIL;
+  return ENVELOPE_HEAD + valueText + ',"Z22K2":' + metadataMap(null, meta) + '}';
 }
 
 const SUCCESS_STRING_HEAD = ENVELOPE_HEAD + STRING_HEAD;
 const SUCCESS_STRING_TAIL = '}' + SUCCESS_TAIL;
-const SUCCESS_STRING_LOGS_HEAD = '}' + SUCCESS_LOGS_HEAD;
 
 /** successAnswer for a Z6 value, given its text already quoted. */
-export function successStringAnswer(quotedText, logs) {
-  if (logs === null) return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_TAIL;
-  return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
+export function successStringAnswer(quotedText, meta) {
+  if (meta === null) return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_TAIL;
+  return SUCCESS_STRING_HEAD + quotedText + '}' + ',"Z22K2":' + metadataMap(null, meta) + '}';
 }
 
 // --- errors (Z5) -------------------------------------------------------------------
@@ -224,9 +244,19 @@ export function z99(quoted) {
  * entry (the JSON text `z5Text`, written by z5) and a "logs" entry when `logs`
  * is not null.
  */
-export function errorAnswer(z5Text, logs) {
-  if (logs === null) return ERROR_HEAD + z5Text + ERROR_TAIL;
-  return ERROR_HEAD + z5Text + ERROR_LOGS_MIDDLE + quote(logs) + ERROR_LOGS_TAIL;
+export function errorAnswer(z5Text, meta) {
+  if (meta === null) return ERROR_HEAD + z5Text + ERROR_TAIL;
+  return ENVELOPE_HEAD + VOID + ',"Z22K2":' + metadataMap(z5Text, meta) + '}';
+}
+
+/**
+ * A Z5 of `errorType` whose Z5K2 holds the JSON texts in `texts` (a list) as
+ * its keys <type>K1, <type>K2, … (Wikifunctions.Error).
+ */
+export function z5Keys(errorType, texts) {
+  let text = '{"Z1K1":' + REF_Z5 + ',"Z5K1":' + ref(errorType) + ',"Z5K2":{"Z1K1":' + typeCall('Z885', ref(errorType));
+  for (let i = 0; i < texts.length; i++) text += ',"' + errorType + 'K' + StringCtor(i + 1) + '":' + texts[i];
+  return text + '}}';
 }
 
 /** Deepest nesting a quoted value is written to; deeper parts become a Z6 note. */

@@ -27,8 +27,15 @@ function keyText(value) {
 export function renderMessage(z5) {
   const type = z5.Z5K1 && z5.Z5K1.Z9K1;
   const entry = errorTypes.get(type);
-  if (entry === undefined) throw new Error(`error type ${type} is not in wit/errors.json`);
   const instance = z5.Z5K2;
+  if (entry === undefined) {
+    // A type kiln does not define (the propagated error of a Wikifunctions.Error): its ZID,
+    // then the texts of its keys in order.
+    const texts = Object.keys(instance)
+      .filter((key) => key.startsWith(`${type}K`))
+      .map((key) => keyText(instance[key]));
+    return texts.length === 0 ? type : `${type}: ${texts.join(', ')}`;
+  }
   const first = entry.keys.length > 0 ? instance[entry.keys[0].key] : undefined;
   if (entry.messages && first !== undefined && Object.hasOwn(entry.messages, keyText(first))) {
     return entry.messages[keyText(first)];

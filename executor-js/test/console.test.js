@@ -36,7 +36,8 @@ describe('console capture', () => {
       return "fine";
     }`);
     assert.equal(errorOf(answer), null);
-    assert.equal(logs, 'a [unprintable value] [unprintable value] b');
+    // A cycle makes the value unprintable; toJSON (a function property) is never run.
+    assert.equal(logs, 'a [unprintable value] {} b');
   });
   test('no logs: Z22K2 is void', async () => {
     const { answer } = await logsOf('function f() { return "x"; }');

@@ -304,11 +304,31 @@ fn key_text(text: &str, depth: usize) -> String {
     }
 }
 
-/// The message of a Z5 (one level parsed), by its type's template; a Z5 of a type the table does
-/// not know, or in the 2023 shape (a Z6 Z5K2), reads as the text of its Z5K2.
+/// The message of a Z5 (one level parsed), by its type's template. A Z5 of a type the table
+/// does not know (the propagated error of a `Wikifunctions.Error`) reads as its ZID, then ": "
+/// and the texts of its keys joined by ", " when it has keys; one in the 2023 shape (a Z6
+/// Z5K2) reads as the text of its Z5K2.
 fn render_raw(z5: &RawObject, depth: usize) -> String {
     let zid = z5.get("Z5K1").and_then(reference_text).unwrap_or_default();
     let instance = z5.get("Z5K2").map(member).unwrap_or("null");
+    if crate::errors::entry(&zid).is_none() && !zid.is_empty() {
+        if let Some(object) = raw_object(instance) {
+            let is_string = object.get("Z1K1").and_then(reference_text).as_deref() == Some("Z6");
+            if !is_string {
+                let prefix = format!("{zid}K");
+                let texts: Vec<String> = object
+                    .iter()
+                    .filter(|(key, _)| key.starts_with(&prefix))
+                    .map(|(_, value)| key_text(member(value), depth))
+                    .collect();
+                return if texts.is_empty() {
+                    zid
+                } else {
+                    format!("{zid}: {}", texts.join(", "))
+                };
+            }
+        }
+    }
     let keys = raw_object(instance).filter(|o| o.keys().any(|k| k.starts_with(&zid)));
     match keys {
         Some(keys) => crate::errors::render(&zid, &mut |key: &str| {
@@ -675,7 +695,35 @@ pub fn repair_lone_surrogates(json: &str) -> (std::borrow::Cow<'_, str>, usize) 
 
 #[cfg(test)]
 mod tests {
-    use super::replace_lone_surrogates;
+    use super::{map_error_text, replace_lone_surrogates};
+
+    fn errors_map(z5: &str) -> String {
+        format!(r#"{{"Z1K1":"Z883","K1":["Z882",{{"Z1K1":"Z882","K1":"errors","K2":{z5}}}]}}"#)
+    }
+
+    #[test]
+    fn a_type_outside_the_table_reads_as_its_zid_and_key_texts() {
+        let inner = r#"{"Z1K1":"Z5","Z5K1":"Z30001","Z5K2":{"Z1K1":"Z30001",
+            "Z30001K1":{"Z1K1":"Z6","Z6K1":"month 13"},"Z30001K2":"Z16683"}}"#;
+        let z507 = format!(
+            r#"{{"Z1K1":"Z5","Z5K1":"Z507","Z5K2":{{"Z1K1":"Z507","Z507K1":"call",
+                "Z507K2":{inner}}}}}"#
+        );
+        assert_eq!(
+            map_error_text(&errors_map(&z507)),
+            Some(("Z507".to_string(), "Z30001: month 13, Z16683".to_string()))
+        );
+        let bare = r#"{"Z1K1":"Z5","Z5K1":"Z30001","Z5K2":{"Z1K1":"Z30001"}}"#;
+        assert_eq!(
+            map_error_text(&errors_map(bare)),
+            Some(("Z30001".to_string(), "Z30001".to_string()))
+        );
+        let old_shape = r#"{"Z1K1":"Z5","Z5K1":"Z30001","Z5K2":{"Z1K1":"Z6","Z6K1":"text"}}"#;
+        assert_eq!(
+            map_error_text(&errors_map(old_shape)).map(|(_, m)| m),
+            Some("text".to_string())
+        );
+    }
 
     #[test]
     fn lone_surrogates_become_replacement_characters() {

@@ -24,6 +24,7 @@ pub mod errors;
 mod host;
 mod load;
 pub mod metadata;
+pub mod request;
 mod runner;
 mod ticker;
 mod warnings;

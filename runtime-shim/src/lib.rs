@@ -22,6 +22,8 @@ use javy::quickjs::{
     context::EvalOptions, qjs, Ctx, Error as JsError, Function, Persistent, Promise, Value,
 };
 use javy::{Config, Runtime};
+
+mod lists;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::io::{Read, Write};
@@ -33,7 +35,8 @@ const ENTRY_GLOBAL: &str = "__kiln_executor";
 /// File name QuickJS reports for the executor script (all three paths).
 const SCRIPT_NAME: &CStr = c"kiln-executor.js";
 
-/// Deepest nesting of arrays and objects a request may have. QuickJS parses JSON recursively,
+/// Deepest nesting of arrays and objects a request may have, normal-form typed lists not
+/// counted (they are rewritten as arrays first: [`lists`]). QuickJS parses JSON recursively,
 /// and far deeper input would exhaust the wasm stack before the executor could refuse it.
 const MAX_REQUEST_DEPTH: usize = 5000;
 
@@ -364,10 +367,17 @@ fn answer_for(request: &str) -> Result<String, Failure> {
     } else {
         nesting_depth(request.as_bytes())
     };
+    if depth <= MAX_REQUEST_DEPTH {
+        return serve(request).map_err(classify);
+    }
+    // Normal-form typed lists nest one level per element: as canonical arrays they do not.
+    let flattened = lists::flatten(request);
+    let request = flattened.as_deref().unwrap_or(request);
+    let depth = nesting_depth(request.as_bytes());
     if depth > MAX_REQUEST_DEPTH {
         return Err(Failure::RequestTooDeep(format!(
-            "the request is nested {depth} levels deep, more than the limit of \
-             {MAX_REQUEST_DEPTH} (send long lists in canonical form, as arrays)"
+            "the request is nested {depth} levels deep (normal-form typed lists not \
+             counted), more than the limit of {MAX_REQUEST_DEPTH}"
         )));
     }
     serve(request).map_err(classify)

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Result<()> {
             buffer
         }
     };
-    let outcome = runner.call(&request);
+    let outcome = kiln::stream::call(&runner, &request);
     writeln!(std::io::stdout().lock(), "{}", outcome.answer)?;
     Ok(())
 }

@@ -13,9 +13,11 @@
 //! over 10,000 calls, `make soak-http` runs `http::soak` over 10,000 HTTP calls.
 
 mod bench;
+mod big;
 mod cli;
 mod common;
 mod conformance;
+mod converters;
 mod corpus;
 mod fuel;
 mod fuzz;
@@ -32,6 +34,8 @@ fn main() {
     trials.extend(corpus::trials());
     trials.extend(conformance::trials());
     trials.extend(runner::trials());
+    trials.extend(big::trials());
+    trials.extend(converters::trials());
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());

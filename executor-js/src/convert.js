@@ -1,0 +1,350 @@
+// Type converters sent with the call (Z7 form): which values they apply to,
+// and running them.
+//
+// A declared type (an argument's Z17K1, the Z8K2 return type) may be a whole
+// Z4. A Z4 that lists converters in Z4K7 (Z46, to code) or Z4K8 (Z64, from code)
+// gives a "convert" plan with the JavaScript converter of each direction (the
+// first whole Z46 / Z64 object whose Z46K3 / Z64K3 is a Z16 in JavaScript and
+// whose identity Z46K1 / Z64K1 is a ZID; references and other languages are
+// skipped). A typed list (a Z881 call), pair (Z882) or map (Z883) whose
+// element / member types carry converters gives a "list" / "pair" / "map"
+// plan; everything else has no plan (null) and keeps the built-in conversions
+// of decode.js / encode.js.
+//
+// Converters are community code run exactly like the implementation: built by
+// the captured indirect eval of `0,function(){<code>\nreturn <ZID>;\n}` (global
+// scope, none of the executor's bindings visible), called with `this`
+// undefined. A converter's code is evaluated at most once per call (lazily,
+// the first time it converts a value), however many values it converts. A Z46
+// receives a fresh normal-form copy of the value (never an object the executor
+// reads again); a Z64's result must be a ZObject (canonical or normal form),
+// written in normal form. Anything a converter throws, and a converter that
+// cannot be evaluated or returns something that is not a ZObject, is a Z507
+// naming the converter's ZID and the argument (or the result).
+
+import {
+  ArrayPrototype,
+  globalEval,
+  isArray,
+  MapCtor,
+  mapSet,
+  newList,
+  ObjectPrototype,
+  own,
+  ownKeys,
+  push,
+  reflectSetPrototypeOf,
+  setPrototypeOf,
+  StringCtor,
+} from './intrinsics.js';
+import { failure, fromThrown, isFailure } from './errors.js';
+import { ErrorType } from './error-types.js';
+import { decode, listElements, refId, stringValue } from './decode.js';
+import { isJavaScript, implementations, languageOf } from './request.js';
+import { isZid } from './zobject.js';
+import { ZPair } from './zpair.js';
+
+const MAX_PLAN_DEPTH = 32;
+
+function isObject(value) {
+  return typeof value === 'object' && value !== null && !isArray(value);
+}
+
+// --- plans -------------------------------------------------------------------------
+
+/**
+ * The JavaScript converter in a Z4K7 / Z4K8 list (`prefix` "Z46" / "Z64"), as a
+ * record shared through `registry` (one per ZID and code in a call), or null.
+ */
+function pickConverter(list, prefix, direction, registry) {
+  if (list === undefined || list === null) return null;
+  let items;
+  try {
+    items = implementations(list);
+  } catch (e) {
+    return null;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const converter = items[i];
+    if (!isObject(converter)) continue; // a reference: only whole objects can run
+    const z16 = own(converter, prefix + 'K3');
+    if (!isObject(z16)) continue;
+    const language = languageOf(own(z16, 'Z16K1'), 0);
+    if (language === null || !isJavaScript(language)) continue;
+    const code = stringValue(own(z16, 'Z16K2'));
+    const zid = refId(own(converter, prefix + 'K1'));
+    if (code === null || zid === null) continue;
+    const key = zid + '\n' + code;
+    let record = registry[key];
+    if (record === undefined) {
+      record = { __proto__: null, zid, code, direction, fn: undefined, failed: undefined };
+      registry[key] = record;
+    }
+    return record;
+  }
+  return null;
+}
+
+/**
+ * The conversion plan of a declared type, or null when no converter applies
+ * anywhere in it. `registry` (a null-prototype object, one per call) shares
+ * the converter records.
+ */
+export function planOf(type, registry, depth) {
+  if (depth === undefined) depth = 0;
+  if (depth > MAX_PLAN_DEPTH || !isObject(type)) return null;
+  const toCode = own(type, 'Z4K7');
+  const fromCode = own(type, 'Z4K8');
+  if (toCode !== undefined || fromCode !== undefined) {
+    const to = pickConverter(toCode, 'Z46', 'to code', registry);
+    const from = pickConverter(fromCode, 'Z64', 'from code', registry);
+    if (to !== null || from !== null) {
+      return { __proto__: null, kind: 'convert', to, from, first: null, second: null };
+    }
+  }
+  if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1);
+  const fn = refId(own(type, 'Z7K1'));
+  if (fn === 'Z881') {
+    const element = planOf(own(type, 'Z881K1'), registry, depth + 1);
+    return element === null ? null : { __proto__: null, kind: 'list', to: null, from: null, first: element, second: null };
+  }
+  if (fn === 'Z882' || fn === 'Z883') {
+    const first = planOf(own(type, fn + 'K1'), registry, depth + 1);
+    const second = planOf(own(type, fn + 'K2'), registry, depth + 1);
+    if (first === null && second === null) return null;
+    return { __proto__: null, kind: fn === 'Z882' ? 'pair' : 'map', to: null, from: null, first, second };
+  }
+  return null;
+}
+
+/**
+ * The plans of a parsed Z7 call: { args (a list parallel to call.keys, null
+ * where no converter applies), result (or null) }, or null when no converter
+ * applies at all (the common case: nothing more is done for the call).
+ */
+export function callPlans(call) {
+  const types = call.argumentTypes;
+  const declared = call.declaredType;
+  if (types === undefined && !isObject(declared)) return null;
+  const registry = { __proto__: null };
+  const keys = call.keys;
+  let args = null;
+  if (types !== undefined) {
+    for (let i = 0; i < keys.length; i++) {
+      const plan = planOf(types[keys[i]], registry, 0);
+      if (plan === null) continue;
+      if (args === null) {
+        args = newList();
+        for (let j = 0; j < keys.length; j++) push(args, null);
+      }
+      args[i] = plan;
+    }
+  }
+  const result = planOf(declared, registry, 0);
+  if (args === null && result === null) return null;
+  return { __proto__: null, args, result };
+}
+
+// --- running a converter ---------------------------------------------------------------
+
+function converterFailure(record, where, thrown) {
+  return fromThrown(thrown, ErrorType.EVALUATION, 'Type converter ' + record.zid + ' (' + record.direction + ') failed on ' + where + ': ');
+}
+
+/** The converter's function, evaluating its code on first use; throws a failure. */
+function converterFunction(record) {
+  if (record.fn !== undefined) return record.fn;
+  if (record.failed !== undefined) throw record.failed;
+  let fn;
+  try {
+    fn = globalEval('0,function(){' + record.code + '\nreturn ' + record.zid + ';\n}')();
+  } catch (e) {
+    record.failed = fromThrown(e, ErrorType.EVALUATION, 'Type converter ' + record.zid + ' could not be evaluated: ');
+    throw record.failed;
+  }
+  if (typeof fn !== 'function') {
+    record.failed = failure(
+      ErrorType.EVALUATION,
+      'Type converter ' + record.zid + ' did not define the function ' + record.zid + ' (it is ' + (fn === null ? 'null' : typeof fn) + ').',
+    );
+    throw record.failed;
+  }
+  record.fn = fn;
+  return fn;
+}
+
+/** Runs a converter on one value (`where` names it in an error); throws a failure. */
+export function runConverter(record, value, where) {
+  const fn = converterFunction(record);
+  try {
+    return fn(value);
+  } catch (e) {
+    throw converterFailure(record, where, e);
+  }
+}
+
+// --- normal form for Z46 converters ----------------------------------------------------
+
+const LIST_TYPE_FN = 'Z881';
+
+function reference(zid) {
+  return { __proto__: null, Z1K1: 'Z9', Z9K1: zid };
+}
+
+function canonicalString(text) {
+  return isZid(text) ? reference(text) : { __proto__: null, Z1K1: 'Z6', Z6K1: text };
+}
+
+/**
+ * A fresh normal-form copy of a ZObject from the request (canonical or normal
+ * form): strings become Z6 / Z9 objects, canonical arrays typed-list chains.
+ * Iterative (an explicit work list), so a long list nested K1 / K2 inside a
+ * value costs no stack. Objects are built on null prototypes and given
+ * Object.prototype at the end.
+ */
+export function normalForm(value) {
+  if (typeof value === 'string') return finishObjects(canonicalString(value));
+  if (typeof value !== 'object' || value === null) return value;
+  const made = newList();
+  const work = newList();
+  const root = { __proto__: null };
+  push(made, root);
+  push(work, value);
+  push(work, root);
+  // `pending` pairs (source, target): copy source's keys into target.
+  while (work.length > 0) {
+    const target = work[work.length - 1];
+    const source = work[work.length - 2];
+    work.length -= 2;
+    if (isArray(source)) {
+      listChain(source, target, made, work);
+      continue;
+    }
+    const keys = ownKeys(source);
+    const isTerminal = own(source, 'Z1K1') === 'Z6' || own(source, 'Z1K1') === 'Z9';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const child = source[key];
+      if (typeof child === 'string') {
+        if (isTerminal || (key === 'Z1K1' && !isZid(child))) target[key] = child;
+        else {
+          const node = canonicalString(child);
+          push(made, node);
+          target[key] = node;
+        }
+      } else if (typeof child === 'object' && child !== null) {
+        const node = { __proto__: null };
+        push(made, node);
+        target[key] = node;
+        push(work, child);
+        push(work, node);
+      } else {
+        target[key] = child;
+      }
+    }
+  }
+  for (let i = 0; i < made.length; i++) reflectSetPrototypeOf(made[i], ObjectPrototype);
+  return root;
+}
+
+function finishObjects(node) {
+  reflectSetPrototypeOf(node, ObjectPrototype);
+  return node;
+}
+
+/** Writes the canonical list `array` ([type, ...items]) as a normal-form chain into `target`. */
+function listChain(array, target, made, work) {
+  const first = array.length > 0 ? array[0] : 'Z1';
+  let elementType;
+  if (typeof first === 'object' && first !== null) {
+    elementType = { __proto__: null };
+    push(work, first);
+    push(work, elementType);
+  } else {
+    elementType = reference(typeof first === 'string' && isZid(first) ? first : 'Z1');
+  }
+  push(made, elementType);
+  const listType = { __proto__: null, Z1K1: reference('Z7'), Z7K1: reference(LIST_TYPE_FN), Z881K1: elementType };
+  push(made, listType);
+  push(made, listType.Z1K1);
+  push(made, listType.Z7K1);
+  let node = target;
+  node.Z1K1 = listType;
+  for (let i = 1; i < array.length; i++) {
+    const item = array[i];
+    let element;
+    if (typeof item === 'string') element = canonicalString(item);
+    else if (typeof item === 'object' && item !== null) {
+      element = { __proto__: null };
+      push(work, item);
+      push(work, element);
+    } else element = item;
+    if (typeof element === 'object' && element !== null) push(made, element);
+    node.K1 = element;
+    const next = { __proto__: null, Z1K1: listType };
+    push(made, next);
+    node.K2 = next;
+    node = next;
+  }
+}
+
+// --- arguments ----------------------------------------------------------------------------
+
+function where(key, index) {
+  return index < 0 ? 'argument ' + key : 'argument ' + key + ', element ' + StringCtor(index);
+}
+
+/**
+ * The JavaScript value of one argument under `plan` (null: the built-in
+ * decoding). `key` and `index` (-1, or the list element) name it in errors.
+ */
+export function decodePlanned(value, plan, key, index) {
+  if (plan === null) return decode(value, 1);
+  switch (plan.kind) {
+    case 'convert':
+      if (plan.to === null) return decode(value, 1);
+      return runConverter(plan.to, normalForm(value), where(key, index));
+    case 'list': {
+      const elements = listElements(value);
+      const out = newList();
+      for (let i = 0; i < elements.length; i++) push(out, decodePlanned(elements[i], plan.first, key, i));
+      return setPrototypeOf(out, ArrayPrototype);
+    }
+    case 'pair':
+      if (!isObject(value)) return decode(value, 1);
+      return new ZPair(decodePlanned(own(value, 'K1'), plan.first, key, index), decodePlanned(own(value, 'K2'), plan.second, key, index));
+    default: {
+      // 'map'
+      const map = new MapCtor();
+      const entries = isObject(value) ? own(value, 'K1') : undefined;
+      if (entries === undefined) return map;
+      const pairs = listElements(entries);
+      for (let i = 0; i < pairs.length; i++) {
+        const entry = pairs[i];
+        if (!isObject(entry)) continue;
+        mapSet(map, decodePlanned(own(entry, 'K1'), plan.first, key, i), decodePlanned(own(entry, 'K2'), plan.second, key, i));
+      }
+      return map;
+    }
+  }
+}
+
+/** The decoded arguments of a call with plans (a null-prototype list), or a failure. */
+export function decodeArgumentsPlanned(call, plans) {
+  const keys = call.keys;
+  const source = call.source;
+  const values = newList();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    try {
+      push(values, decodePlanned(source[key], plans[i], key, -1));
+    } catch (e) {
+      if (isFailure(e)) {
+        if (e.type === ErrorType.EVALUATION) return e;
+        return failure(e.type, 'Argument ' + key + ': ' + e.message, e.detail);
+      }
+      return fromThrown(e, ErrorType.UNSPECIFIED, 'Internal executor error: ');
+    }
+  }
+  return values;
+}
