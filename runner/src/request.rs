@@ -10,31 +10,58 @@ use std::time::Duration;
 struct Envelope {
     zobject: Option<IgnoredAny>,
     #[serde(rename = "remainingTime")]
-    remaining_time: Option<f64>,
+    remaining_time: Option<serde_json::Value>,
+    #[serde(rename = "requestId")]
+    request_id: Option<serde_json::Value>,
+}
+
+/// What the host reads of a request in the evaluator's envelope.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnvelopeFields {
+    /// `remainingTime`, when it is a finite number of seconds, at least 0.
+    pub remaining_time: Option<Duration>,
+    /// `requestId`, when it is a string (for logs and response headers; the executor writes it
+    /// into the answer's metadata).
+    pub request_id: Option<String>,
+}
+
+/// The envelope fields of `request`; empty for any request that is not an envelope.
+///
+/// Only the top level is read, and only of a request that is a JSON object naming
+/// `zobject`: serde_json skips the values it does not keep without recursion, so a deep
+/// request cannot exhaust the stack. Malformed fields read as absent here; the executor
+/// refuses them with a Z561.
+pub fn envelope_fields(request: &[u8]) -> EnvelopeFields {
+    let first = request.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') || !contains(request, b"zobject") {
+        return EnvelopeFields::default();
+    }
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(request) else {
+        return EnvelopeFields::default();
+    };
+    if envelope.zobject.is_none() {
+        return EnvelopeFields::default();
+    }
+    let remaining_time = envelope
+        .remaining_time
+        .and_then(|value| value.as_f64())
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok());
+    let request_id = match envelope.request_id {
+        Some(serde_json::Value::String(text)) => Some(text),
+        _ => None,
+    };
+    EnvelopeFields {
+        remaining_time,
+        request_id,
+    }
 }
 
 /// The `remainingTime` of a request in the evaluator's envelope, when it gives a finite number
 /// of seconds, at least 0; `None` for any other request (a bare call, or an envelope whose
 /// `remainingTime` is missing or malformed: the executor refuses the latter with a Z561).
-///
-/// Only the top level is read, and only of a request that is a JSON object naming both
-/// `zobject` and `remainingTime`: serde_json skips the values it does not keep without
-/// recursion, so a deep request cannot exhaust the stack.
 pub fn remaining_time(request: &[u8]) -> Option<Duration> {
-    let first = request.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{')
-        || !contains(request, b"remainingTime")
-        || !contains(request, b"zobject")
-    {
-        return None;
-    }
-    let envelope: Envelope = serde_json::from_slice(request).ok()?;
-    envelope.zobject?;
-    let seconds = envelope.remaining_time?;
-    if !seconds.is_finite() || seconds < 0.0 {
-        return None;
-    }
-    Duration::try_from_secs_f64(seconds).ok()
+    envelope_fields(request).remaining_time
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -54,6 +81,23 @@ mod tests {
             remaining_time(br#"{"remainingTime":0,"zobject":{}}"#),
             Some(Duration::ZERO)
         );
+    }
+
+    #[test]
+    fn an_envelope_gives_its_request_id() {
+        let body = br#"{"zobject": {}, "requestId": "req-7"}"#;
+        assert_eq!(
+            envelope_fields(body),
+            EnvelopeFields {
+                remaining_time: None,
+                request_id: Some("req-7".into()),
+            }
+        );
+        assert_eq!(
+            envelope_fields(br#"{"zobject":{},"requestId":7}"#).request_id,
+            None
+        );
+        assert_eq!(envelope_fields(br#"{"requestId":"x"}"#).request_id, None);
     }
 
     #[test]

@@ -5,14 +5,13 @@
 //! HTTP/1.1 runs on tokio (hyper, axum routes); wasm calls stay synchronous on a fixed pool of
 //! threads sharing one [`kiln_runner::Runner`] (one engine, one pooling allocator). One module
 //! per job: [`config`] (flags), [`server`] (listeners, routes, shutdown), [`pool`] (workers,
-//! bounded queue), [`request`] (the evaluator envelope), [`metrics`], [`errors`] (statuses and
+//! bounded queue), [`metrics`], [`errors`] (statuses and
 //! the service's own Z5 answers).
 
 pub mod config;
 pub mod errors;
 pub mod metrics;
 pub mod pool;
-pub mod request;
 pub mod server;
 
 pub use config::{Config, LogFormat};

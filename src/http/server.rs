@@ -6,7 +6,6 @@ use super::config::Config;
 use super::errors::{self, ServiceError};
 use super::metrics::{self, Metrics};
 use super::pool::{Pool, Reply};
-use super::request;
 use anyhow::{bail, Context, Result};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -317,12 +316,13 @@ impl Service {
                 return refuse(ServiceError::BodyTimeout, &message);
             }
         };
-        let call = request::unwrap(&body);
-        let within = |limit: Duration| call.remaining.map_or(limit, |left| left.min(limit));
+        // The executor reads the whole request, envelope included (as under `kiln run`); the
+        // service reads only what it needs before the call: the time budget and the id.
+        let fields = kiln_runner::request::envelope_fields(&body);
+        let within = |limit: Duration| fields.remaining_time.map_or(limit, |left| left.min(limit));
         let (wait, timeout) = (within(config.queue_timeout()), within(config.timeout()));
-        let request_id = call.request_id.clone();
-        let executor_request = body.slice_ref(call.request);
-        drop(call);
+        let request_id = fields.request_id;
+        let executor_request = body;
         let queued = Instant::now();
         let Some(mut ticket) = ready.pool.submit(slot, executor_request, wait, timeout) else {
             return refuse(

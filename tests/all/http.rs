@@ -321,7 +321,21 @@ fn the_evaluator_envelope_is_unwrapped() {
         Some("req-42")
     );
     let text = response.body_mut().read_to_string().unwrap();
-    assert_eq!(parse(&text), server.evaluate(&add_line()).1);
+    let answer = parse(&text);
+    // The executor reads the envelope, as under `kiln run`: the same answer, and the
+    // requestId in the metadata.
+    let line = envelope.to_string().into_bytes();
+    let snapshot = cwasm(ArtifactKind::Snapshot);
+    assert_eq!(
+        answer,
+        run_jsonl(&snapshot, &[line], &["--deterministic"])[0]
+    );
+    assert_eq!(answer["Z22K1"], server.evaluate(&add_line()).1["Z22K1"]);
+    assert_eq!(
+        kiln_runner::envelope::metadata(&answer, "requestId"),
+        Some(serde_json::json!({"Z1K1": "Z6", "Z6K1": "req-42"})),
+        "{answer}"
+    );
     // Any first path segment, with or without the trailing slash.
     let (status, _) = post(
         &agent(),
