@@ -155,6 +155,29 @@ fn check_case(kind: ArtifactKind, case: &Case) {
     }
 }
 
+/// The case sent in today's evaluator envelope (`zobject`, `remainingTime`, `requestId`):
+/// the same value or error as the bare request, and the requestId back in the metadata.
+fn check_envelope(case: &Case) {
+    let wrapped = serde_json::json!({
+        "zobject": case.request,
+        "remainingTime": 9.0,
+        "requestId": "kiln-conformance",
+    });
+    let kind = ArtifactKind::Snapshot;
+    let answer = run_jsonl(&cwasm(kind), &[wrapped.to_string().into_bytes()], &["--deterministic"])
+        .pop()
+        .expect("one answer");
+    let bare = snapshot_values().get(&case.name, || run_case(kind, case));
+    assert_eq!(answer["Z22K1"], bare["Z22K1"], "{}: Z22K1 in the envelope", case.name);
+    assert_eq!(error_of(&answer), error_of(&bare), "{}: error in the envelope", case.name);
+    assert_eq!(
+        kiln_runner::envelope::metadata(&answer, "requestId"),
+        Some(serde_json::json!({"Z1K1": "Z6", "Z6K1": "kiln-conformance"})),
+        "{}: {answer}",
+        case.name
+    );
+}
+
 /// One trial per case and artifact kind (`bytecode::conformance::executor_cases/…`), or one
 /// ignored trial saying why the corpus is absent.
 pub fn trials() -> Vec<Trial> {
@@ -175,6 +198,14 @@ pub fn trials() -> Vec<Trial> {
                 move || check_case(kind, &case),
             ));
         }
+    }
+    // Today's envelope around every bare request (the 2023 evaluator cases already are one).
+    for case in cases.iter().filter(|c| c.request.get("zobject").is_none()) {
+        let case = case.clone();
+        trials.push(trial(
+            format!("snapshot::conformance_envelope::{}", case.name),
+            move || check_envelope(&case),
+        ));
     }
     trials
 }
