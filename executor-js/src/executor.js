@@ -37,8 +37,13 @@ import { ZPair } from './zpair.js';
 // Computed at load time: returned if even building an error envelope fails.
 const LAST_RESORT = errorAnswer(z5(ErrorType.UNSPECIFIED, string('Internal executor error.')), null);
 
-function successText(valueText) {
-  return successAnswer(valueText, takeLogs());
+/** The implementation a call record names (a ZID), else undefined. */
+function implementationOf(call) {
+  return call === null ? undefined : call.implementation;
+}
+
+function successText(valueText, call) {
+  return successAnswer(valueText, takeLogs(), implementationOf(call));
 }
 
 /** Longest request text a Z501 quotes as its input (UTF-16 code units). */
@@ -98,7 +103,7 @@ function failureZ5(fail, call, requestText) {
 
 function errorText(fail, call, requestText) {
   try {
-    return errorAnswer(failureZ5(fail, call, requestText), takeLogs());
+    return errorAnswer(failureZ5(fail, call, requestText), takeLogs(), implementationOf(call));
   } catch (e) {
     return LAST_RESORT;
   }
@@ -167,14 +172,14 @@ function declaresInteger(call) {
 
 function finish(value, call) {
   // The common case first: a string needs no encoder.
-  if (typeof value === 'string') return successStringAnswer(quote(value), takeLogs());
+  if (typeof value === 'string') return successStringAnswer(quote(value), takeLogs(), call.implementation);
   let text;
   try {
     text = encodeResultText(value, declaresInteger(call));
   } catch (e) {
     return errorText(toFailure(e), call, null);
   }
-  return successText(text);
+  return successText(text, call);
 }
 
 async function settle(thenable, call) {

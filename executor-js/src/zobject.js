@@ -154,11 +154,33 @@ const ERROR_LOGS_MIDDLE = '},"K2":' + META_LIST_HEAD + LOGS_PAIR_HEAD + STRING_H
 // the Z6, the pair, the last link, the first link, the map, the envelope
 const ERROR_LOGS_TAIL = '}}' + META_LIST_END + '}}}';
 
+/** A metadata pair (Z882 of Z6 and Z1) of `key` and the JSON text `valueText`. */
+function metaPair(key, valueText) {
+  return '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string(key) + ',"K2":' + valueText + '}';
+}
+
+/**
+ * The Z883 metadata map of the pairs `pairs` (JSON texts, in order), for an
+ * answer that names its implementation: its "implementationId" pair comes
+ * last. (Answers without one take the constant texts above.)
+ */
+function metaMap(pairs, logs, implementation) {
+  if (logs !== null) push(pairs, metaPair('logs', STRING_HEAD + quote(logs) + '}'));
+  push(pairs, metaPair('implementationId', string(implementation)));
+  let list = '{"Z1K1":' + META_LIST_TYPE + '}';
+  for (let i = pairs.length - 1; i >= 0; i--) list = META_LIST_HEAD + pairs[i] + ',"K2":' + list + '}';
+  return '{"Z1K1":' + mapType(Z6, Z1) + ',"K1":' + list + '}';
+}
+
 /**
  * The Z22 answer for a value (its JSON text): Z22K2 is void, or a Z883 map
- * with a "logs" entry when `logs` (the console output) is not null.
+ * with a "logs" entry when `logs` (the console output) is not null and an
+ * "implementationId" entry when `implementation` (a ZID) is a string.
  */
-export function successAnswer(valueText, logs) {
+export function successAnswer(valueText, logs, implementation) {
+  if (typeof implementation === 'string') {
+    return ENVELOPE_HEAD + valueText + ',"Z22K2":' + metaMap(newList(), logs, implementation) + '}';
+  }
   if (logs === null) return ENVELOPE_HEAD + valueText + SUCCESS_TAIL;
   return ENVELOPE_HEAD + valueText + SUCCESS_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
 }
@@ -168,7 +190,8 @@ const SUCCESS_STRING_TAIL = '}' + SUCCESS_TAIL;
 const SUCCESS_STRING_LOGS_HEAD = '}' + SUCCESS_LOGS_HEAD;
 
 /** successAnswer for a Z6 value, given its text already quoted. */
-export function successStringAnswer(quotedText, logs) {
+export function successStringAnswer(quotedText, logs, implementation) {
+  if (typeof implementation === 'string') return successAnswer(STRING_HEAD + quotedText + '}', logs, implementation);
   if (logs === null) return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_TAIL;
   return SUCCESS_STRING_HEAD + quotedText + SUCCESS_STRING_LOGS_HEAD + quote(logs) + SUCCESS_LOGS_TAIL;
 }
@@ -221,10 +244,15 @@ export function z99(quoted) {
 
 /**
  * The Z22 answer for a failure: Z22K1 void, Z22K2 a Z883 map with an "errors"
- * entry (the JSON text `z5Text`, written by z5) and a "logs" entry when `logs`
- * is not null.
+ * entry (the JSON text `z5Text`, written by z5), a "logs" entry when `logs`
+ * is not null and an "implementationId" entry when `implementation` is a string.
  */
-export function errorAnswer(z5Text, logs) {
+export function errorAnswer(z5Text, logs, implementation) {
+  if (typeof implementation === 'string') {
+    const pairs = newList();
+    push(pairs, metaPair('errors', z5Text));
+    return ENVELOPE_HEAD + VOID + ',"Z22K2":' + metaMap(pairs, logs, implementation) + '}';
+  }
   if (logs === null) return ERROR_HEAD + z5Text + ERROR_TAIL;
   return ERROR_HEAD + z5Text + ERROR_LOGS_MIDDLE + quote(logs) + ERROR_LOGS_TAIL;
 }

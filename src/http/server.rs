@@ -504,7 +504,7 @@ fn info_json(config: &Config, workers: usize) -> serde_json::Value {
             "kind": build.map(|b| b.kind.clone()),
         },
         "wasmtimeVersion": kiln_runner::WASMTIME_VERSION,
-        "quickjsVersion": build.map(|b| format!("rquickjs {}", b.rquickjs_version)),
+        "quickjsVersion": build.and_then(|b| b.language_version()),
         "programmingLanguages": ["javascript"],
         "callbacks": false,
         "workers": workers,
