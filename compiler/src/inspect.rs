@@ -169,7 +169,10 @@ mod tests {
 
     #[test]
     fn the_language_version_names_the_recorded_quickjs() {
-        assert_eq!(info().language_version().as_deref(), Some("QuickJS-ng 0.10.1"));
+        assert_eq!(
+            info().language_version().as_deref(),
+            Some("QuickJS-ng 0.10.1")
+        );
         // An artifact built before the version was recorded still reads, without one.
         let mut old = serde_json::to_value(info()).unwrap();
         old.as_object_mut().unwrap().remove("quickjs_version");

@@ -17,6 +17,7 @@ mod cli;
 mod common;
 mod conformance;
 mod corpus;
+mod errors;
 mod fuel;
 mod fuzz;
 mod http;
@@ -32,6 +33,7 @@ fn main() {
     trials.extend(corpus::trials());
     trials.extend(conformance::trials());
     trials.extend(runner::trials());
+    trials.extend(errors::trials());
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
