@@ -23,8 +23,8 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 pub enum Reply {
     /// The call was made.
     Answered {
-        /// Its outcome.
-        outcome: CallOutcome,
+        /// Its outcome (boxed: the other variant is a few bytes).
+        outcome: Box<CallOutcome>,
         /// How long it waited for a worker.
         waited: Duration,
     },
@@ -203,6 +203,9 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
         drop(slot);
         drop(request);
         // The client may have gone while the call ran: then the answer is dropped here.
-        let _ = reply.send(Reply::Answered { outcome, waited });
+        let _ = reply.send(Reply::Answered {
+            outcome: Box::new(outcome),
+            waited,
+        });
     }
 }

@@ -342,6 +342,7 @@ impl Service {
         };
         let mut answered = match reply {
             Ok(Reply::Answered { outcome, waited }) => {
+                let outcome = *outcome;
                 let error_type = outcome.metrics.error.map(|kind| kind.zid().to_string());
                 Answered {
                     status: errors::sent_status(
