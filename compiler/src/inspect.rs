@@ -20,6 +20,11 @@ pub struct BuildInfo {
     pub javy_version: String,
     /// The rquickjs release the guest is built on (from the guest's lock file).
     pub rquickjs_version: String,
+    /// The QuickJS version built into the guest (`JS_GetVersion`, e.g. `0.15.1`), asked of the
+    /// guest itself at build time (its `kiln_quickjs_version` export). Empty in artifacts
+    /// built before kiln recorded it.
+    #[serde(default)]
+    pub quickjs_version: String,
     /// SHA-256 of the rollup bundle of the executor.
     pub bundle_sha256: String,
     /// SHA-256 of the QuickJS guest before snapshotting.
@@ -27,6 +32,15 @@ pub struct BuildInfo {
     /// SHA-256 of the executor bytecode (bytecode artifacts only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bytecode_sha256: Option<String>,
+}
+
+impl BuildInfo {
+    /// The language version an answer names (`programmingLanguageVersion`): "QuickJS-ng" and
+    /// the QuickJS version recorded at build time, e.g. "QuickJS-ng 0.15.1"; `None` for an
+    /// artifact built before kiln recorded it.
+    pub fn language_version(&self) -> Option<String> {
+        (!self.quickjs_version.is_empty()).then(|| format!("QuickJS-ng {}", self.quickjs_version))
+    }
 }
 
 /// The build info of a `.wasm` artifact.
@@ -130,6 +144,7 @@ mod tests {
             wasmtime_version: "48.0.8".into(),
             javy_version: "8.0.0".into(),
             rquickjs_version: "0.10.0".into(),
+            quickjs_version: "0.10.1".into(),
             bundle_sha256: crate::sha256_hex(b"bundle"),
             shim_sha256: crate::sha256_hex(b"shim"),
             bytecode_sha256: None,
@@ -150,6 +165,20 @@ mod tests {
             ..info()
         };
         assert_eq!(read_wasm(&artifact(&bytecode)).unwrap(), bytecode);
+    }
+
+    #[test]
+    fn the_language_version_names_the_recorded_quickjs() {
+        assert_eq!(
+            info().language_version().as_deref(),
+            Some("QuickJS-ng 0.10.1")
+        );
+        // An artifact built before the version was recorded still reads, without one.
+        let mut old = serde_json::to_value(info()).unwrap();
+        old.as_object_mut().unwrap().remove("quickjs_version");
+        let old: BuildInfo = serde_json::from_value(old).unwrap();
+        assert_eq!(old.quickjs_version, "");
+        assert_eq!(old.language_version(), None);
     }
 
     #[test]

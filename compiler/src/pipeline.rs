@@ -222,11 +222,15 @@ pub fn build(
     })?;
 
     let engine = Engine::default();
-    let bytecode = stages.run("bytecode", || {
+    let (bytecode, quickjs_version) = stages.run("bytecode", || {
         let module = Module::new(&engine, &guest_wasm)?;
         let bytecode = bytecode::compile(&engine, &module, &source)?;
-        let detail = format!("{} bytes of QuickJS bytecode", bytecode.len());
-        Ok((bytecode, detail))
+        let version = bytecode::quickjs_version(&engine, &module)?;
+        let detail = format!(
+            "{} bytes of QuickJS bytecode (QuickJS {version})",
+            bytecode.len()
+        );
+        Ok(((bytecode, version), detail))
     })?;
     write(&out.join("bundle/executor.qjsbc"), &bytecode)?;
 
@@ -237,6 +241,7 @@ pub fn build(
         wasmtime_version: kiln_runner::WASMTIME_VERSION.to_string(),
         javy_version: javy_version.clone(),
         rquickjs_version: rquickjs_version.clone(),
+        quickjs_version: quickjs_version.clone(),
         bundle_sha256: sha256_hex(source.as_bytes()),
         shim_sha256: sha256_hex(&guest_wasm),
         bytecode_sha256: (kind == ArtifactKind::Bytecode).then(|| sha256_hex(&bytecode)),

@@ -41,16 +41,20 @@ import { ZPair } from './zpair.js';
 const LAST_RESORT = errorAnswer(z5(ErrorType.UNSPECIFIED, string('Internal executor error.')), null);
 
 /**
- * The metadata of the answer besides "errors": the console / debug output and
- * the envelope's requestId; null when there is none (the common case).
+ * The metadata of the answer besides "errors": the console / debug output, the
+ * envelope's requestId and the implementation's ZID (when the Z7 names one);
+ * null when there is none (the common case).
  */
 function metaOf(call) {
   const output = takeOutput();
   const requestId = call === null ? undefined : call.requestId;
-  if (requestId === undefined) return output;
-  if (output === null) return { __proto__: null, logs: null, debug: null, requestId };
-  output.requestId = requestId;
-  return output;
+  const implementation = call === null ? undefined : call.implementation;
+  const named = typeof implementation === 'string';
+  if (requestId === undefined && !named) return output;
+  const meta = output === null ? { __proto__: null, logs: null, debug: null } : output;
+  meta.requestId = requestId;
+  meta.implementation = named ? implementation : undefined;
+  return meta;
 }
 
 function successText(valueText, call) {

@@ -11,13 +11,21 @@
 // requestId comes back in the metadata; remainingTime (enforced by the host)
 // and allowsCallbacks (no callbacks are offered) are checked and ignored.
 //
+// A Z7 request's record also has `implementation`: the implementation's ZID
+// when the Z7 names one (a Z8K4 item given as a Z2), else null.
+//
 // Two forms are accepted:
 //  - executor form: { codeString, functionName, functionArguments };
 //  - a full Z7 function call whose Z7K1 is an inline Z8: the implementation is
 //    the first Z14 in Z8K4 whose Z14K3 is a Z16 in JavaScript (Z16K1 naming
 //    "javascript..." or referring to Z600, given as a string, a Z6, a Z9 or a
 //    Z61); the function name is the Z8's identity Z8K5 (else the Z14's Z14K1);
-//    the arguments are the Z7's keys other than Z1K1 and Z7K1.
+//    the arguments are the Z7's keys other than Z1K1 and Z7K1. An item of Z8K4 may
+//    also be the implementation as Wikifunctions stores it, a Z2 persistent object
+//    whose Z2K2 is the Z14: its Z2K1 (a ZID, as a string, a Z6 or a Z9) is the
+//    implementation's own identity, answered as metadata `implementationId`. A Z14
+//    has no identity key of its own (Z14K1 is the function it implements, the
+//    same ZID as the Z8's Z8K5), so a bare Z14 names no implementation.
 // Arguments are bound in numeric key order (Z1000K2 before Z1000K10).
 
 import { charCodeAt, EMPTY_LIST, hasOwn, isArray, jsonParse, newList, own, ownKeys, push, regExpExec, slice, toLowerCase } from './intrinsics.js';
@@ -286,9 +294,17 @@ function fromZ7(request, text) {
   let chosen = null;
   let code = null;
   const otherLanguages = newList();
+  let chosenId = null;
   for (let i = 0; i < candidates.length; i++) {
-    const implementation = candidates[i];
+    let implementation = candidates[i];
     if (!isObject(implementation)) continue;
+    let id = null;
+    if (hasOwn(implementation, 'Z2K2')) {
+      // A persistent object: its identity, and the Z14 it holds.
+      id = persistentId(own(implementation, 'Z2K1'));
+      implementation = own(implementation, 'Z2K2');
+      if (!isObject(implementation)) continue;
+    }
     const z16 = own(implementation, 'Z14K3');
     if (!isObject(z16)) continue;
     const language = languageOf(own(z16, 'Z16K1'), 0);
@@ -296,6 +312,7 @@ function fromZ7(request, text) {
     if (language === null || text === null) continue;
     if (isJavaScript(language)) {
       chosen = implementation;
+      chosenId = id;
       code = text;
       break;
     }
@@ -324,6 +341,7 @@ function fromZ7(request, text) {
     declaredType: own(fn, 'Z8K2'),
     argumentTypes: declaredTypes(own(fn, 'Z8K1')),
     text,
+    implementation: chosenId,
   };
 }
 
@@ -345,6 +363,14 @@ function declaredTypes(list) {
     if (key !== null && type !== undefined) out[key] = type;
   }
   return out;
+}
+
+/** The ZID a Z2K1 names (a string, a Z6 or a Z9 holding a ZID), else null. */
+function persistentId(value) {
+  const id = refId(value);
+  if (id !== null) return id;
+  const text = stringValue(value);
+  return text !== null && refId(text) !== null ? text : null;
 }
 
 // --- entry -------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ const ERROR_TAIL = '}' + META_LIST_END + '}}';
 
 const DEBUG_LIST_TYPE = listType(Z6);
 
+/** A metadata pair (Z882 of Z6 and Z1) of `key` and the JSON text `valueText`. */
 function metaPair(key, valueText) {
   return '{"Z1K1":' + META_PAIR_TYPE + ',"K1":' + string(key) + ',"K2":' + valueText + '}';
 }
@@ -156,7 +157,8 @@ function metaPair(key, valueText) {
  * The Z883 metadata map (Z6 -> Z1) of an answer: "errors" (the JSON text
  * `z5Text`, or null), then from `meta` ({ logs, debug, requestId }, or null):
  * "logs" (a Z6: the console text), "executorDebugLogs" (a Z881 of Z6: the
- * console and Wikifunctions.Debug lines), "requestId" (a Z6).
+ * console and Wikifunctions.Debug lines), "requestId" (a Z6), "implementationId"
+ * (a Z6: the implementation's ZID).
  */
 function metadataMap(z5Text, meta) {
   const pairs = newList();
@@ -170,6 +172,9 @@ function metadataMap(z5Text, meta) {
       push(pairs, metaPair('executorDebugLogs', typedList(DEBUG_LIST_TYPE, items)));
     }
     if (meta.requestId !== undefined) push(pairs, metaPair('requestId', string(meta.requestId)));
+    if (typeof meta.implementation === 'string') {
+      push(pairs, metaPair('implementationId', string(meta.implementation)));
+    }
   }
   if (pairs.length === 0) return VOID;
   return '{"Z1K1":' + mapType(Z6, Z1) + ',"K1":' + typedList(META_LIST_TYPE, pairs) + '}';
@@ -241,8 +246,8 @@ export function z99(quoted) {
 
 /**
  * The Z22 answer for a failure: Z22K1 void, Z22K2 a Z883 map with an "errors"
- * entry (the JSON text `z5Text`, written by z5) and a "logs" entry when `logs`
- * is not null.
+ * entry (the JSON text `z5Text`, written by z5), a "logs" entry when `logs`
+ * is not null and an "implementationId" entry when `implementation` is a string.
  */
 export function errorAnswer(z5Text, meta) {
   if (meta === null) return ERROR_HEAD + z5Text + ERROR_TAIL;

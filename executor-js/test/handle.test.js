@@ -290,6 +290,49 @@ describe('arguments', () => {
     };
     await expectValue(z7, str('ok'));
   });
+  describe('Z7 form: implementationId from a Z2-wrapped implementation', () => {
+    const wrapped = (id, code, language = 'javascript') => ({
+      Z1K1: 'Z7',
+      Z7K1: {
+        Z1K1: 'Z8',
+        Z8K4: [
+          'Z14',
+          { Z1K1: 'Z2', Z2K1: { Z1K1: 'Z6', Z6K1: 'Z10020' }, Z2K2: { Z1K1: 'Z14', Z14K1: 'Z1000', Z14K3: { Z1K1: 'Z16', Z16K1: 'python-3', Z16K2: 'x' } } },
+          { Z1K1: 'Z2', Z2K1: id, Z2K2: { Z1K1: 'Z14', Z14K1: 'Z1000', Z14K3: { Z1K1: 'Z16', Z16K1: language, Z16K2: code } } },
+        ],
+        Z8K5: 'Z1000',
+      },
+      Z1000K1: 'a',
+    });
+    for (const id of ['Z10021', { Z1K1: 'Z6', Z6K1: 'Z10021' }, { Z1K1: 'Z9', Z9K1: 'Z10021' }]) {
+      test(`the chosen JavaScript one's Z2K1 ${JSON.stringify(id)}, on success`, async () => {
+        const answer = await expectValue(wrapped(id, 'function Z1000(a) { return a + "!"; }'), str('a!'));
+        assert.deepEqual(metadata(answer), { implementationId: str('Z10021') });
+      });
+    }
+    test('with logs, and on an error', async () => {
+      const answer = await executor.handle(wrapped('Z10021', 'function Z1000(a) { console.log("hi"); throw new Error("no"); }'));
+      const meta = metadata(answer);
+      assert.deepEqual(Object.keys(meta), ['errors', 'logs', 'executorDebugLogs', 'implementationId']);
+      assert.equal(errorOf(answer).type, 'Z507');
+      assert.deepEqual(meta.logs, str('hi'));
+      assert.deepEqual(meta.implementationId, str('Z10021'));
+      const list = await expectValue(wrapped('Z10021', 'function Z1000(a) { console.log("hi"); return [a]; }'), {
+        Z1K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: { Z1K1: 'Z9', Z9K1: 'Z881' }, Z881K1: { Z1K1: 'Z9', Z9K1: 'Z6' } },
+        K1: str('a'),
+        K2: { Z1K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: { Z1K1: 'Z9', Z9K1: 'Z881' }, Z881K1: { Z1K1: 'Z9', Z9K1: 'Z6' } } },
+      });
+      assert.deepEqual(metadata(list), { logs: str('hi'), implementationId: str('Z10021') });
+    });
+    test('none for a bare Z14 (Z14K1 is the function) or a Z2K1 that is not a ZID', async () => {
+      const bare = {
+        Z1K1: 'Z7',
+        Z7K1: { Z1K1: 'Z8', Z8K4: ['Z14', { Z1K1: 'Z14', Z14K1: 'Z1000', Z14K3: { Z1K1: 'Z16', Z16K1: 'Z600', Z16K2: 'function Z1000() { return "ok"; }' } }], Z8K5: 'Z1000' },
+      };
+      assert.equal(metadata(await expectValue(bare, str('ok'))), null);
+      assert.equal(metadata(await expectValue(wrapped('not a zid', 'function Z1000(a) { return a; }'), str('a'))), null);
+    });
+  });
   test('Z7 form: no implementation is Z565, only other languages Z558', async () => {
     await expectError({ Z1K1: 'Z7', Z7K1: 'Z1000' }, 'Z565', /Unable to find programming language/);
     await expectError({ Z1K1: 'Z7', Z7K1: { Z1K1: 'Z8', Z8K4: ['Z14', 'Z10001'], Z8K5: 'Z1000' } }, 'Z565', /Unable to find programming language/);

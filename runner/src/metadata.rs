@@ -72,7 +72,8 @@ pub fn iso_time(time: SystemTime) -> String {
 
 /// The runner's entries for a call measured by `metrics`, in order. `timed`: whether the
 /// clock-dependent entries are written (not in reproducible mode, which writes only the
-/// warnings).
+/// warnings). The executor writes its own entries (`errors`, `logs`, `implementationId`)
+/// before these.
 pub(crate) fn entries(
     metrics: &CallMetrics,
     info: &ArtifactInfo,
@@ -100,9 +101,6 @@ pub(crate) fn entries(
             text(duration_text(metrics.instantiate + metrics.execute)),
         ));
         entries.push(("wasmMemoryBytes", text(metrics.peak_memory.to_string())));
-        if let Some(id) = &metrics.implementation {
-            entries.push(("implementationId", Node::string(id)));
-        }
         entries.push((
             "kilnInstantiationTime",
             text(duration_text(metrics.instantiate)),

@@ -113,8 +113,6 @@ pub struct CallMetrics {
     pub discarded: Option<(usize, String)>,
     /// Lone surrogates repaired in the answer: how many, and where.
     pub repaired: Vec<(usize, &'static str)>,
-    /// The implementation the request's Z7 names, if any.
-    pub implementation: Option<String>,
     /// The warnings the answer carries, by type.
     pub warnings: Vec<ErrorType>,
 }

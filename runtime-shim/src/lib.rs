@@ -14,7 +14,9 @@
 //!   text) to stdout. Nothing else ever writes to stdout.
 //!
 //! `kiln_compile` (build time only) reads executor source from stdin and writes the QuickJS
-//! bytecode of it, compiled as a global script, to stdout.
+//! bytecode of it, compiled as a global script, to stdout. `kiln_quickjs_version` (build time
+//! only) writes the version of the QuickJS built into this guest (`JS_GetVersion`, e.g.
+//! `0.15.1`) to stdout, for the build info.
 //!
 //! The contract (imports, exports, the stdin/stdout encoding) is `wit/executor.wit`.
 
@@ -310,6 +312,14 @@ pub extern "C" fn kiln_compile() {
         Ok(bytecode) => write_stdout(&bytecode),
         Err(e) => fail_init(&format!("compiling the executor: {e}")),
     }
+}
+
+/// Build-time entry: the version of the QuickJS built into this guest on stdout.
+#[export_name = "kiln_quickjs_version"]
+pub extern "C" fn kiln_quickjs_version() {
+    // SAFETY: JS_GetVersion returns a pointer to a static, NUL-terminated string.
+    let version = unsafe { CStr::from_ptr(qjs::JS_GetVersion()) };
+    write_stdout(version.to_bytes());
 }
 
 /// One call: request JSON on stdin, Z22 JSON on stdout.

@@ -85,10 +85,7 @@ pub fn run(args: Args) -> Result<()> {
 fn artifact_info(artifact: &std::path::Path) -> ArtifactInfo {
     match kiln_compiler::inspect::inspect(artifact) {
         Ok(inspection) => ArtifactInfo {
-            language_version: Some(format!(
-                "QuickJS-ng (rquickjs {})",
-                inspection.build_info.rquickjs_version
-            )),
+            language_version: inspection.build_info.language_version(),
             hash: Some(inspection.build_info.bundle_sha256.clone()),
         },
         Err(_) => ArtifactInfo::default(),

@@ -23,7 +23,7 @@ use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 pub enum Reply {
     /// The call was made.
     Answered {
-        /// Its outcome.
+        /// Its outcome (boxed: the other variant is a few bytes).
         outcome: Box<CallOutcome>,
         /// How long it waited for a worker.
         waited: Duration,

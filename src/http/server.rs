@@ -342,6 +342,7 @@ impl Service {
         };
         let mut answered = match reply {
             Ok(Reply::Answered { outcome, waited }) => {
+                let outcome = *outcome;
                 let error_type = outcome.metrics.error.map(|kind| kind.zid().to_string());
                 Answered {
                     status: errors::sent_status(
@@ -504,7 +505,7 @@ fn info_json(config: &Config, workers: usize) -> serde_json::Value {
             "kind": build.map(|b| b.kind.clone()),
         },
         "wasmtimeVersion": kiln_runner::WASMTIME_VERSION,
-        "quickjsVersion": build.map(|b| format!("rquickjs {}", b.rquickjs_version)),
+        "quickjsVersion": build.and_then(|b| b.language_version()),
         "programmingLanguages": ["javascript"],
         "callbacks": false,
         "workers": workers,

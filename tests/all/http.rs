@@ -538,7 +538,7 @@ fn not_ready_until_warm() {
     assert!(
         info["quickjsVersion"]
             .as_str()
-            .is_some_and(|v| v.starts_with("rquickjs ")),
+            .is_some_and(|v| v.starts_with("QuickJS-ng ")),
         "{info}"
     );
     let (status, answer) = server.evaluate(&add_line());

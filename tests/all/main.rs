@@ -19,6 +19,7 @@ mod common;
 mod conformance;
 mod converters;
 mod corpus;
+mod errors;
 mod fuel;
 mod fuzz;
 mod http;
@@ -36,6 +37,7 @@ fn main() {
     trials.extend(runner::trials());
     trials.extend(big::trials());
     trials.extend(converters::trials());
+    trials.extend(errors::trials());
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
