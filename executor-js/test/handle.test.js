@@ -322,7 +322,10 @@ describe('arguments', () => {
         K1: str('a'),
         K2: { Z1K1: { Z1K1: { Z1K1: 'Z9', Z9K1: 'Z7' }, Z7K1: { Z1K1: 'Z9', Z9K1: 'Z881' }, Z881K1: { Z1K1: 'Z9', Z9K1: 'Z6' } } },
       });
-      assert.deepEqual(metadata(list), { logs: str('hi'), implementationId: str('Z10021') });
+      const listMeta = metadata(list);
+      assert.deepEqual(Object.keys(listMeta), ['logs', 'executorDebugLogs', 'implementationId']);
+      assert.deepEqual(listMeta.logs, str('hi'));
+      assert.deepEqual(listMeta.implementationId, str('Z10021'));
     });
     test('none for a bare Z14 (Z14K1 is the function) or a Z2K1 that is not a ZID', async () => {
       const bare = {
