@@ -111,7 +111,7 @@ fn cases() -> Vec<Case> {
         &["--timeout-ms", &timeout_ms.to_string()],
         z5("Z575", vec![s(&format!("{timeout_ms} ms"))]),
     ));
-    let fuel: u64 = 50_000_000;
+    let fuel: u64 = 200_000_000;
     list.push(case(
         "fuel_limit",
         line(&request(
