@@ -35,9 +35,9 @@ test-js: setup
 
 lint: setup
 	$(CARGO) fmt --all --check
-	cd runtime-shim && $(CARGO) fmt --check
+	cd guest && $(CARGO) fmt --check
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
-	cd runtime-shim && $(CARGO) clippy --release --locked --target wasm32-wasip1 --target-dir ../target/shim -- -D warnings
+	cd guest && $(CARGO) clippy --release --locked --target wasm32-wasip1 --target-dir ../target/guest -- -D warnings
 
 # Differential fuzzing of the three artifacts for FUZZ_SECONDS (default 10 minutes).
 FUZZ_SECONDS ?= 600

@@ -16,7 +16,7 @@ const nodeGlobals = {
 };
 
 export default [
-  { ignores: ['target/**', 'runtime-shim/**', 'node_modules/**'] },
+  { ignores: ['target/**', 'guest/**', 'node_modules/**'] },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },

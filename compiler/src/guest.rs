@@ -1,4 +1,4 @@
-//! Stage "guest": builds the QuickJS guest (`runtime-shim/`) for wasm32-wasip1 with cargo, and
+//! Stage "guest": builds the QuickJS guest (`guest/`) for wasm32-wasip1 with cargo, and
 //! runs one of its build-time exports inside wasmtime.
 
 use anyhow::{bail, Context, Result};
@@ -10,14 +10,14 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 /// Where cargo puts the guest, relative to the project root.
-pub const GUEST_PATH: &str = "target/shim/wasm32-wasip1/release/kiln_runtime_shim.wasm";
+pub const GUEST_PATH: &str = "target/guest/wasm32-wasip1/release/kiln_guest.wasm";
 
 /// Builds the guest with cargo (a no-op when it is up to date) and returns its path.
 ///
 /// Cargo runs from the project root so `.cargo/config.toml` (the wasm32-wasi C toolchain
 /// settings) applies.
 pub(crate) fn build(root: &Path) -> Result<PathBuf> {
-    let manifest = root.join("runtime-shim/Cargo.toml");
+    let manifest = root.join("guest/Cargo.toml");
     if !manifest.is_file() {
         bail!("no guest crate at {}", manifest.display());
     }
@@ -34,7 +34,7 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
-        .arg(root.join("target/shim"))
+        .arg(root.join("target/guest"))
         .status()
         .context("running cargo to build the guest (is the Rust toolchain installed?)")?;
     if !status.success() {

@@ -28,7 +28,7 @@ pub struct BuildInfo {
     /// SHA-256 of the rollup bundle of the executor.
     pub bundle_sha256: String,
     /// SHA-256 of the QuickJS guest before snapshotting.
-    pub shim_sha256: String,
+    pub guest_sha256: String,
     /// SHA-256 of the executor bytecode (bytecode artifacts only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bytecode_sha256: Option<String>,
@@ -146,7 +146,7 @@ mod tests {
             rquickjs_version: "0.10.0".into(),
             quickjs_version: "0.10.1".into(),
             bundle_sha256: crate::sha256_hex(b"bundle"),
-            shim_sha256: crate::sha256_hex(b"shim"),
+            guest_sha256: crate::sha256_hex(b"guest"),
             bytecode_sha256: None,
         }
     }

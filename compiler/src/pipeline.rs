@@ -64,11 +64,11 @@ impl ArtifactKind {
 /// What to build from where.
 #[derive(Clone, Debug)]
 pub struct BuildOptions {
-    /// The project root (holds `executor-js/`, `runtime-shim/`, `wit/`, `node_modules/`).
+    /// The project root (holds `executor-js/`, `guest/`, `wit/`, `node_modules/`).
     pub root: PathBuf,
     /// Where the artifacts go.
     pub out_dir: PathBuf,
-    /// A prebuilt guest to use instead of building `runtime-shim/` with cargo.
+    /// A prebuilt guest to use instead of building `guest/` with cargo.
     pub guest: Option<PathBuf>,
     /// Also write the `.cwasm` forms.
     pub precompile: bool,
@@ -243,7 +243,7 @@ pub fn build(
         rquickjs_version: rquickjs_version.clone(),
         quickjs_version: quickjs_version.clone(),
         bundle_sha256: sha256_hex(source.as_bytes()),
-        shim_sha256: sha256_hex(&guest_wasm),
+        guest_sha256: sha256_hex(&guest_wasm),
         bytecode_sha256: (kind == ArtifactKind::Bytecode).then(|| sha256_hex(&bytecode)),
     };
 
@@ -332,9 +332,9 @@ pub fn build(
     Ok(report)
 }
 
-/// The javy and rquickjs versions the guest is locked to (from `runtime-shim/Cargo.lock`).
+/// The javy and rquickjs versions the guest is locked to (from `guest/Cargo.lock`).
 fn guest_versions(root: &Path) -> (String, String) {
-    let lock = std::fs::read_to_string(root.join("runtime-shim/Cargo.lock")).unwrap_or_default();
+    let lock = std::fs::read_to_string(root.join("guest/Cargo.lock")).unwrap_or_default();
     let version_of = |name: &str| {
         let header = format!("name = \"{name}\"");
         let mut lines = lock.lines();

@@ -8,13 +8,13 @@ use std::path::PathBuf;
 /// Build the executor artifacts (snapshot, bytecode and plain baselines, .wasm and .cwasm).
 #[derive(clap::Args)]
 pub struct Args {
-    /// Project root holding executor-js/, runtime-shim/, wit/ and node_modules/.
+    /// Project root holding executor-js/, guest/, wit/ and node_modules/.
     #[arg(long, default_value = ".")]
     root: PathBuf,
     /// Output folder [default: ROOT/target/kiln].
     #[arg(long, short)]
     out: Option<PathBuf>,
-    /// Use this prebuilt guest instead of building runtime-shim/ with cargo.
+    /// Use this prebuilt guest instead of building guest/ with cargo.
     #[arg(long)]
     guest: Option<PathBuf>,
     /// Skip writing the precompiled .cwasm files.

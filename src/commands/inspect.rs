@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<()> {
     writeln!(out, "rquickjs          {}", info.rquickjs_version)?;
     writeln!(out, "quickjs           {}", info.quickjs_version)?;
     writeln!(out, "bundle sha256     {}", info.bundle_sha256)?;
-    writeln!(out, "guest sha256      {}", info.shim_sha256)?;
+    writeln!(out, "guest sha256      {}", info.guest_sha256)?;
     if let Some(bytecode) = &info.bytecode_sha256 {
         writeln!(out, "bytecode sha256   {bytecode}")?;
     }

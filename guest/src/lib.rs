@@ -30,7 +30,7 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::io::{Read, Write};
 
-/// Name of the global the executor bundle defines its entry function under. The shim takes it
+/// Name of the global the executor bundle defines its entry function under. The guest takes it
 /// and deletes the property before any community code can run.
 const ENTRY_GLOBAL: &str = "__kiln_executor";
 
