@@ -215,14 +215,7 @@ class Encoder {
       push(keys, this.value(entries[i].key, depth + 2, false));
       push(values, this.value(entries[i].value, depth + 2, false));
     }
-    const keyType = commonType(keys);
-    const valueType = commonType(values);
-    const entryType = pairType(keyType.type, valueType.type);
-    const pairs = newList();
-    for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
-    const type = mapType(keyType.type, valueType.type);
-    const node = '{"Z1K1":' + type + ',"K1":' + typedList(listType(entryType), pairs) + '}';
-    return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
+    return mapNode(keys, values);
   }
 
   /** A community object with an own Z1K1: a ZObject written by hand, or a decoded one. */
@@ -382,14 +375,7 @@ class Encoder {
       push(keys, this.planned(entries[i].key, plan.first, depth + 2));
       push(values, this.planned(entries[i].value, plan.second, depth + 2));
     }
-    const keyType = commonType(keys);
-    const valueType = commonType(values);
-    const entryType = pairType(keyType.type, valueType.type);
-    const pairs = newList();
-    for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
-    const type = mapType(keyType.type, valueType.type);
-    const node = '{"Z1K1":' + type + ',"K1":' + typedList(listType(entryType), pairs) + '}';
-    return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
+    return mapNode(keys, values);
   }
 }
 
@@ -433,4 +419,19 @@ export function encodeResultText(value, declaredInteger) {
 /** encodeResultText as a node for json.js's toJSONText: { json }. */
 export function encodeResult(value, declaredInteger) {
   return { __proto__: null, json: encodeResultText(value, declaredInteger) };
+}
+
+/**
+ * A typed map (Z883) of the encoded keys and values (parallel lists of typed
+ * nodes): its key and value types are the common types of each side.
+ */
+function mapNode(keys, values) {
+    const keyType = commonType(keys);
+    const valueType = commonType(values);
+    const entryType = pairType(keyType.type, valueType.type);
+    const pairs = newList();
+    for (let i = 0; i < keys.length; i++) push(pairs, pair(entryType, keys[i].node, values[i].node));
+    const type = mapType(keyType.type, valueType.type);
+    const node = '{"Z1K1":' + type + ',"K1":' + typedList(listType(entryType), pairs) + '}';
+    return typed(node, type, 'Z883(' + keyType.key + ',' + valueType.key + ')');
 }
