@@ -10,14 +10,7 @@ use std::process::{Output, Stdio};
 /// `kiln run --jsonl … | head -1`: the reader goes away after one answer; kiln stops quietly
 /// and successfully instead of reporting "Broken pipe".
 fn jsonl_into_a_closed_pipe_ends_quietly() {
-    let mut child = kiln()
-        .args(["run", "--jsonl", "--artifact"])
-        .arg(cwasm(ArtifactKind::Snapshot))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kiln starts");
+    let mut child = spawn_jsonl(&cwasm(ArtifactKind::Snapshot), &[], Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let add = add_line();
     let writer = std::thread::spawn(move || {

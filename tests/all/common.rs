@@ -138,17 +138,22 @@ pub fn add_line() -> Vec<u8> {
     serde_json::to_vec(&parse(&String::from_utf8(text).unwrap())).unwrap()
 }
 
-/// Runs `kiln run --jsonl` over `lines` and returns the answers, one per line.
-pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
-    let mut child = kiln()
+/// Starts `kiln run --jsonl` on `artifact` with `extra` arguments, stdin and stdout piped.
+pub fn spawn_jsonl(artifact: &Path, extra: &[&str], stderr: Stdio) -> std::process::Child {
+    kiln()
         .args(["run", "--jsonl", "--artifact"])
         .arg(artifact)
         .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
-        .expect("kiln starts");
+        .expect("kiln starts")
+}
+
+/// Runs `kiln run --jsonl` over `lines` and returns the answers, one per line.
+pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
+    let mut child = spawn_jsonl(artifact, extra, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let input: Vec<u8> = lines
         .iter()

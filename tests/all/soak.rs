@@ -196,15 +196,12 @@ fn a_long_mixed_stream_is_answered_in_order_with_flat_memory() {
         .min(calls / 2);
 
     let started = Instant::now();
-    let mut child = kiln()
-        .args(["run", "--jsonl", "--jobs", &JOBS.to_string(), "--artifact"])
-        .arg(cwasm(ArtifactKind::Snapshot))
-        .args(LIMITS)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("kiln starts");
+    let jobs = JOBS.to_string();
+    let arguments: Vec<&str> = ["--jobs", jobs.as_str()]
+        .into_iter()
+        .chain(LIMITS.iter().copied())
+        .collect();
+    let mut child = spawn_jsonl(&cwasm(ArtifactKind::Snapshot), &arguments, Stdio::inherit());
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     let (close_tx, close_rx) = std::sync::mpsc::channel::<()>();
