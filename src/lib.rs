@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod code_cache;
 pub mod http;
 pub mod limits;
 pub mod stream;

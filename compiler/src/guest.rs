@@ -70,6 +70,7 @@ pub(crate) fn run_export(
 ) -> Result<Vec<u8>> {
     let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
+    kiln_runner::code::add_absent_to_linker(&mut linker)?;
     let (wasi, stdout, stderr) = build_time_wasi(input);
     let mut store = Store::new(engine, wasi);
     let instance = linker.instantiate(&mut store, module)?;

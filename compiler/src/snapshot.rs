@@ -29,6 +29,8 @@ impl<'a> Snapshotter<'a> {
             .context("compiling the instrumented guest")?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |ctx: &mut WasiP1Ctx| ctx)?;
+        // The top level evaluates no community code: no cache behind the imports.
+        kiln_runner::code::add_absent_to_linker(&mut linker)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .context("starting the async runtime Wizer runs on")?;

@@ -22,9 +22,9 @@
 // cannot be evaluated or returns something that is not a ZObject, is a Z507
 // naming the converter's ZID and the argument (or the result).
 
+import { communityFunction } from './community.js';
 import {
   ArrayPrototype,
-  globalEval,
   isArray,
   MapCtor,
   mapSet,
@@ -157,7 +157,7 @@ function converterFunction(record) {
   if (record.failed !== undefined) throw record.failed;
   let fn;
   try {
-    fn = globalEval('0,function(){' + record.code + '\nreturn ' + record.zid + ';\n}')();
+    fn = communityFunction(record.code, record.zid);
   } catch (e) {
     record.failed = fromThrown(e, ErrorType.EVALUATION, 'Type converter ' + record.zid + ' could not be evaluated: ');
     throw record.failed;

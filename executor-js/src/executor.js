@@ -12,7 +12,8 @@
 // Errors: failureZ5 turns every failure record into its Z5 (error-types.js,
 // wit/errors.json), written by zobject.js's z5 — the executor's one writer.
 
-import { apply, defineHidden, EMPTY_LIST, globalEval, join, jsonParse, newList, own, ownData, ownKeys, push, slice } from './intrinsics.js';
+import { communityFunction } from './community.js';
+import { apply, defineHidden, EMPTY_LIST, join, jsonParse, newList, own, ownData, ownKeys, push, slice } from './intrinsics.js';
 import { failure, fromThrown, isFailure } from './errors.js';
 import { ErrorType } from './error-types.js';
 import { createConsole, resetLogs, takeOutput } from './console.js';
@@ -264,16 +265,10 @@ export function handle(requestText) {
     const values = plans === null || plans.args === null ? decodeArguments(call) : decodeArgumentsPlanned(call, plans.args);
     // A failure record has no `length` (a list of values has one).
     if (values.length === undefined) return errorText(values, call, requestText);
-    // The community code becomes the body of a function created in global
-    // scope by the captured eval (called indirectly, it sees none of the
-    // executor's bindings); calling that function runs the code's top level and
-    // returns the named function. `call.name` is a checked identifier. The
-    // leading `0,` makes the function an expression without a parenthesis, so
-    // QuickJS parses the code once (`new Function` wraps it in parentheses and
-    // scans it twice looking for an arrow function: a fifth more fuel per call).
+    // The code's top level runs here, and names the function (community.js).
     let fn;
     try {
-      fn = globalEval('0,function(){' + call.code + '\nreturn ' + call.name + ';\n}')();
+      fn = communityFunction(call.code, call.name);
     } catch (e) {
       return errorText(thrownFailure(e), call, null);
     }

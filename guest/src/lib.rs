@@ -13,6 +13,9 @@
 //! * `kiln_call`: reads one request (JSON text) from stdin and writes one Z22 envelope (JSON
 //!   text) to stdout. Nothing else ever writes to stdout.
 //!
+//! `kiln_compile_code` (run time, a call of its own) compiles one code string of community
+//! code for the host's compiled-code cache ([`code`]).
+//!
 //! `kiln_compile` (build time only) reads executor source from stdin and writes the QuickJS
 //! bytecode of it, compiled as a global script, to stdout. `kiln_quickjs_version` (build time
 //! only) writes the version of the QuickJS built into this guest (`JS_GetVersion`, e.g.
@@ -25,6 +28,7 @@ use javy::quickjs::{
 };
 use javy::{Config, Runtime};
 
+mod code;
 mod lists;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
@@ -125,8 +129,15 @@ fn reseed_random() {
     }
 }
 
+/// Installs the code evaluation function ([`code`]) for the executor's top level to take.
+fn install_code_evaluation(ctx: &Ctx<'_>) -> Result<(), String> {
+    // SAFETY: the context of `ctx` is live.
+    unsafe { code::install(ctx.as_raw().as_ptr()) }
+}
+
 /// Evaluates the executor bundle as a global script and takes its entry function.
 fn eval_source_entry<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
+    install_code_evaluation(ctx)?;
     let mut options = EvalOptions::default();
     options.global = true;
     options.strict = false;
@@ -173,6 +184,7 @@ fn compile_script(ctx: &Ctx<'_>, source: &str) -> Result<Vec<u8>, String> {
 
 /// Evaluates the executor bytecode (a global script) and takes its entry function.
 fn eval_bytecode_entry<'js>(ctx: &Ctx<'js>, bytecode: &[u8]) -> Result<Function<'js>, String> {
+    install_code_evaluation(ctx)?;
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: the bytecode was produced by `kiln_compile` of this very guest at build time;
     // JS_ReadObject copies what it needs, JS_EvalFunction consumes the function value.
@@ -311,6 +323,39 @@ pub extern "C" fn kiln_compile() {
     match runtime.context().with(|ctx| compile_script(&ctx, &source)) {
         Ok(bytecode) => write_stdout(&bytecode),
         Err(e) => fail_init(&format!("compiling the executor: {e}")),
+    }
+}
+
+/// Compile call (run time, in an instance of its own): community code text (an evaluation
+/// text, see [`code`]) on stdin; on stdout [`code::COMPILED`] and its bytecode, or
+/// [`code::DOES_NOT_COMPILE`] and the SyntaxError's message; nothing when it cannot be cached.
+/// Only parses: no code runs.
+#[export_name = "kiln_compile_code"]
+pub extern "C" fn kiln_compile_code() {
+    let Ok(text) = String::from_utf8(read_stdin()) else {
+        return;
+    };
+    // SAFETY: the context is live for the closure's duration.
+    let compile = |ctx: Ctx<'_>| unsafe { code::compile(ctx.as_raw().as_ptr(), &text) };
+    let compiled = STATE.with(|state| match &*state.borrow() {
+        State::Snapshot { runtime, .. } | State::Bytecode { runtime, .. } => {
+            runtime.context().with(compile)
+        }
+        State::Empty | State::Plain { .. } => new_runtime().context().with(compile),
+    });
+    match compiled {
+        Ok(bytecode) => {
+            let mut out = Vec::with_capacity(bytecode.len() + 1);
+            out.push(code::COMPILED);
+            out.extend_from_slice(&bytecode);
+            write_stdout(&out);
+        }
+        Err(Some(message)) => {
+            let mut out = vec![code::DOES_NOT_COMPILE];
+            out.extend_from_slice(message.as_bytes());
+            write_stdout(&out);
+        }
+        Err(None) => {}
     }
 }
 

@@ -3,6 +3,8 @@
 //! behind (result, stdout, stderr, whether memory growth was refused), measured in
 //! [`CallMetrics`].
 
+use crate::code::CallCode;
+use crate::code_cache::CodeKey;
 use crate::host::{Host, MemoryLimiter};
 use crate::runner::{CallMetrics, Limits};
 use crate::wasi::{self, ClockAndRandomness};
@@ -27,18 +29,39 @@ pub(crate) struct Execution {
     pub(crate) stderr: bytes::Bytes,
     /// Whether a memory growth was refused.
     pub(crate) memory_hit: bool,
+    /// Code texts the call looked up in the compiled-code cache and did not find.
+    pub(crate) misses: Vec<(CodeKey, Vec<u8>)>,
 }
 
-/// Runs `request` in a fresh instance of `pre` under `limits`. `Err` carries the message of a
-/// store that could not be set up.
+/// What to run in a fresh instance.
+pub(crate) struct Job<'a> {
+    /// The export to call: [`CALL_EXPORT`] for a call.
+    pub(crate) export: &'a str,
+    /// The limits it runs under.
+    pub(crate) limits: &'a Limits,
+    /// Where its clock and randomness come from.
+    pub(crate) clock_and_randomness: ClockAndRandomness,
+    /// Its view of the compiled-code cache.
+    pub(crate) code: CallCode,
+    /// Its stdin: the request.
+    pub(crate) input: &'a [u8],
+}
+
+/// Runs `job` in a fresh instance of `pre`. `Err` carries the message of a store that could
+/// not be set up.
 pub(crate) fn execute(
     engine: &Engine,
     pre: &InstancePre<Host>,
-    limits: &Limits,
-    clock_and_randomness: ClockAndRandomness,
-    request: &[u8],
+    job: Job<'_>,
     metrics: &mut CallMetrics,
 ) -> Result<Execution, String> {
+    let Job {
+        export,
+        limits,
+        clock_and_randomness,
+        code,
+        input: request,
+    } = job;
     let started = Instant::now();
     // One byte over the cap tells an answer that was cut off from one that fits exactly.
     let stdout = MemoryOutputPipe::new(limits.max_output_bytes.saturating_add(1));
@@ -51,6 +74,7 @@ pub(crate) fn execute(
             clock_and_randomness,
         ),
         limiter: MemoryLimiter::new(limits.memory_bytes),
+        code,
     };
     let mut store = Store::new(engine, host);
     store.limiter(|host| &mut host.limiter);
@@ -64,7 +88,7 @@ pub(crate) fn execute(
     let instance = pre.instantiate(&mut store);
     metrics.instantiate = started.elapsed();
     let result = instance.and_then(|instance| {
-        let call = instance.get_typed_func::<(), ()>(&mut store, CALL_EXPORT)?;
+        let call = instance.get_typed_func::<(), ()>(&mut store, export)?;
         let began = Instant::now();
         let result = call.call(&mut store, ());
         metrics.execute = began.elapsed();
@@ -74,11 +98,13 @@ pub(crate) fn execute(
     let limiter = &store.data().limiter;
     metrics.peak_memory = limiter.peak_bytes;
     let memory_hit = limiter.hit;
+    let misses = std::mem::take(&mut store.data_mut().code.misses);
     drop(store);
     Ok(Execution {
         result,
         stdout: stdout.contents(),
         stderr: stderr.contents(),
         memory_hit,
+        misses,
     })
 }

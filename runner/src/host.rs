@@ -1,6 +1,7 @@
-//! What one call's store holds: its WASI context and the resource limiter that caps linear
-//! memory and remembers whether it refused a growth.
+//! What one call's store holds: its WASI context, its view of the compiled-code cache, and
+//! the resource limiter that caps linear memory and remembers whether it refused a growth.
 
+use crate::code::CallCode;
 use wasmtime::ResourceLimiter;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
@@ -10,6 +11,8 @@ pub(crate) struct Host {
     pub(crate) wasi: WasiP1Ctx,
     /// The call's memory cap.
     pub(crate) limiter: MemoryLimiter,
+    /// The call's view of the compiled-code cache.
+    pub(crate) code: CallCode,
 }
 
 /// Caps linear memory growth and remembers whether a growth was refused, so a trap that

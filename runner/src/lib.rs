@@ -18,6 +18,8 @@ mod answer;
 mod cache;
 mod call;
 mod classify;
+pub mod code;
+mod code_cache;
 pub mod engine;
 pub mod envelope;
 pub mod errors;
@@ -32,6 +34,7 @@ pub mod wasi;
 
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
+pub use code_cache::{CodeCache, CodeCacheStats};
 pub use errors::ErrorType;
 pub use metadata::ArtifactInfo;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};

@@ -4,8 +4,10 @@
 
 use crate::answer::{self, Answer};
 use crate::cache::Cache;
-use crate::call::{self, CALL_EXPORT};
+use crate::call::{self, Job, CALL_EXPORT};
 use crate::classify;
+use crate::code::{self, CallCode};
+use crate::code_cache::{CodeCache, CodeKey};
 use crate::engine::{self, Allocation};
 use crate::envelope::ErrorType;
 use crate::host::Host;
@@ -15,6 +17,7 @@ use crate::warnings::{self, WarningThresholds};
 use crate::wasi::ClockAndRandomness;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
@@ -151,6 +154,8 @@ pub struct Runner {
     reproducible: bool,
     notes: Vec<String>,
     info: ArtifactInfo,
+    /// The compiled-code cache and this artifact's identity in it.
+    code_cache: Option<(Arc<CodeCache>, [u8; 32])>,
     _ticker: EpochTicker,
 }
 
@@ -201,6 +206,7 @@ impl Runner {
             reproducible: false,
             notes: Vec::new(),
             info: ArtifactInfo::default(),
+            code_cache: None,
             _ticker: ticker,
         })
     }
@@ -217,6 +223,28 @@ impl Runner {
     pub fn with_artifact_info(mut self, info: ArtifactInfo) -> Self {
         self.info = info;
         self
+    }
+
+    /// Serves community code from `cache` (shared with other runners and threads as it is):
+    /// an implementation or type converter whose compiled bytecode is there is loaded instead
+    /// of parsed; one that is not is evaluated as without a cache, then compiled once, in a
+    /// compile call of its own after the call (the guest's `kiln_compile_code` export in a
+    /// fresh instance of this artifact, under this runner's limits), for the calls after it.
+    /// Entries are keyed by this artifact's identity (its compiled code) and the code's exact
+    /// text.
+    pub fn with_code_cache(mut self, cache: Arc<CodeCache>) -> Self {
+        let identity = match self.pre.module().serialize() {
+            Ok(image) => sha256(&image),
+            // Cannot happen for a loaded module; without an identity, no cache.
+            Err(_) => return self,
+        };
+        self.code_cache = Some((cache, identity));
+        self
+    }
+
+    /// The compiled-code cache calls use, if any.
+    pub fn code_cache(&self) -> Option<&Arc<CodeCache>> {
+        self.code_cache.as_ref().map(|(cache, _)| cache)
     }
 
     /// Whether calls are reproducible (see [`Runner::reproducible`]).
@@ -289,11 +317,55 @@ impl Runner {
             started: Some(SystemTime::now()),
             ..CallMetrics::default()
         };
-        let mut answer = self.run(limits, request, &mut metrics);
+        let mut misses = Vec::new();
+        let mut answer = self.run(limits, request, &mut metrics, &mut misses);
         metrics.repaired = answer.repair_text();
         let result_bytes = answer.error.is_none().then(|| answer.value_len());
         metrics.total = began.elapsed();
-        self.outcome(limits, answer, metrics, result_bytes)
+        let outcome = self.outcome(limits, answer, metrics, result_bytes);
+        for (key, text) in misses {
+            self.compile(&key, &text);
+        }
+        outcome
+    }
+
+    /// Compiles one code text a call missed into the compiled-code cache, unless it is known
+    /// there or being compiled by another call already. The compile call runs in a fresh
+    /// instance under this runner's limits (its answer must fit a quarter of the cache); what
+    /// is not bytecode or a SyntaxError message is kept as not worth caching.
+    fn compile(&self, key: &CodeKey, text: &[u8]) {
+        let Some((cache, _)) = &self.code_cache else {
+            return;
+        };
+        if !cache.begin_compile(key) {
+            return;
+        }
+        if text.len() > cache.max_text_bytes() {
+            cache.finish_compile(key, crate::code_cache::Compiled::Uncacheable, 0);
+            return;
+        }
+        let limits = Limits {
+            max_output_bytes: cache.max_text_bytes().saturating_mul(4),
+            ..self.limits.clone()
+        };
+        let mut metrics = CallMetrics::default();
+        let job = Job {
+            export: code::COMPILE_EXPORT,
+            limits: &limits,
+            clock_and_randomness: ClockAndRandomness::Fixed,
+            code: CallCode::new(None),
+            input: text,
+        };
+        let compiled = match call::execute(&self.engine, &self.pre, job, &mut metrics) {
+            Ok(execution)
+                if execution.result.is_ok()
+                    && execution.stdout.len() <= limits.max_output_bytes =>
+            {
+                code::compiled(&execution.stdout)
+            }
+            _ => crate::code_cache::Compiled::Uncacheable,
+        };
+        cache.finish_compile(key, compiled, metrics.fuel);
     }
 
     /// The answer to a request of `length` bytes that is over the request limit (the request
@@ -328,20 +400,26 @@ impl Runner {
         }
     }
 
-    fn run(&self, limits: &Limits, request: &[u8], metrics: &mut CallMetrics) -> Answer {
+    fn run(
+        &self,
+        limits: &Limits,
+        request: &[u8],
+        metrics: &mut CallMetrics,
+        misses: &mut Vec<(CodeKey, Vec<u8>)>,
+    ) -> Answer {
         let clock_and_randomness = if self.reproducible {
             ClockAndRandomness::Fixed
         } else {
             ClockAndRandomness::Live
         };
-        let execution = match call::execute(
-            &self.engine,
-            &self.pre,
+        let job = Job {
+            export: CALL_EXPORT,
             limits,
             clock_and_randomness,
-            request,
-            metrics,
-        ) {
+            code: CallCode::new(self.code_cache.clone()),
+            input: request,
+        };
+        let mut execution = match call::execute(&self.engine, &self.pre, job, metrics) {
             Ok(execution) => execution,
             Err(message) => {
                 let z5 = crate::envelope::unspecified(&message);
@@ -349,6 +427,7 @@ impl Runner {
             }
         };
         metrics.memory_hit = execution.memory_hit;
+        *misses = std::mem::take(&mut execution.misses);
         if !execution.stderr.is_empty() && std::str::from_utf8(&execution.stderr).is_err() {
             let lossy = String::from_utf8_lossy(&execution.stderr);
             let first = lossy.lines().next().unwrap_or("").to_string();
@@ -377,10 +456,16 @@ impl Runner {
     }
 }
 
-/// Links `module` against WASI and checks it serves calls.
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// Links `module` against WASI and the compiled-code cache, and checks it serves calls.
 fn link(engine: &Engine, module: &Module) -> wasmtime::Result<InstancePre<Host>> {
     let mut linker: Linker<Host> = Linker::new(engine);
     wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |host: &mut Host| &mut host.wasi)?;
+    code::add_to_linker(&mut linker, |host: &mut Host| &mut host.code)?;
     let pre = linker.instantiate_pre(module)?;
     if module.get_export(CALL_EXPORT).is_none() {
         wasmtime::bail!("the module has no `{CALL_EXPORT}` export");

@@ -25,6 +25,11 @@ pub struct Args {
     pub(crate) jobs: usize,
     #[command(flatten)]
     limits: kiln::limits::LimitArgs,
+    #[command(flatten)]
+    code_cache: kiln::code_cache::CodeCacheArgs,
+    /// With --jsonl: print the compiled-code cache's counters to stderr at the end.
+    #[arg(long, requires = "jsonl")]
+    stats: bool,
     /// Largest request accepted, in bytes.
     #[arg(long, default_value_t = 16 << 20)]
     max_request_bytes: usize,
@@ -52,15 +57,25 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => Some(Cache::new(dir)),
         None => Cache::default_location(),
     };
-    let runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
+    let mut runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
         .reproducible(args.deterministic)
         .with_artifact_info(artifact_info(&args.artifact));
+    // Only a stream has later calls to serve from compiled code.
+    if let (true, Some(code_cache)) = (args.jsonl, args.code_cache.cache()) {
+        runner = runner.with_code_cache(code_cache);
+    }
     for note in runner.notes() {
         eprintln!("kiln: {note}");
     }
     if args.jsonl {
         let input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin());
         kiln::stream::jsonl(&runner, input, &mut std::io::stdout(), jobs)?;
+        if args.stats {
+            match runner.code_cache() {
+                Some(cache) => eprintln!("kiln: {}", kiln::code_cache::summary(&cache.stats())),
+                None => eprintln!("kiln: code cache: off"),
+            }
+        }
         return Ok(());
     }
     let request = match &args.request {

@@ -1,0 +1,242 @@
+//! Community code evaluation through the host's compiled-code cache.
+//!
+//! The executor evaluates every code string (an implementation or a type converter, wrapped
+//! as `0,function(){<code>\nreturn <name>;\n}`) with one function, installed here as the
+//! global [`EVAL_GLOBAL`] before the executor's top level runs; the executor captures it and
+//! deletes the global (community code never sees it). The function is a plain QuickJS C
+//! function named `eval`, so stack traces read as they do for the `eval` built-in, and it
+//! does exactly what that built-in does with a string, an *indirect* eval (global scope,
+//! file name `<input>`, line 1), unless the host has the text's bytecode:
+//!
+//! 1. it asks the host (`kiln_code_cache.lookup`) for the text;
+//! 2. on a hit it reads the bytecode the host hands over (`kiln_code_cache.fetch`) and
+//!    evaluates it (`JS_ReadObject` + `JS_EvalFunction`: what eval does after parsing);
+//! 3. for a text known not to compile it throws the SyntaxError that parsing would throw;
+//! 4. otherwise (a miss, no cache, or unreadable bytecode) it parses and evaluates the text.
+//!
+//! The host only ever hands over bytecode that kiln itself wrote with [`compile`], in a
+//! separate instance of the same artifact (the `kiln_compile_code` export): QuickJS's
+//! bytecode reader trusts its input, so bytecode never comes from a request.
+//!
+//! `compile` parses with the eval built-in's own eval type (`JS_EVAL_TYPE_INDIRECT`), so the
+//! bytecode is the function eval would have run (the same scoping of top-level declarations,
+//! the same positions and source text for `Function.prototype.toString`). QuickJS's public
+//! `JS_Eval` accepts that type, documented as internal, only with assertions compiled out,
+//! which is why the guest builds QuickJS with NDEBUG (its release builds do the same).
+
+use javy::quickjs::qjs;
+use std::ffi::{c_int, CStr, CString};
+
+/// The global the guest installs the evaluation function under, for the executor to take.
+pub const EVAL_GLOBAL: &CStr = c"__kiln_eval";
+
+/// The file name QuickJS's eval built-in gives evaluated code.
+const EVAL_FILE_NAME: &CStr = c"<input>";
+
+/// What `lookup` answers.
+const MISS: i32 = 0;
+const BYTECODE: i32 = 1;
+const SYNTAX_ERROR: i32 = 2;
+
+/// What `kiln_compile_code` writes first on stdout: bytecode follows, or a SyntaxError's
+/// message.
+pub const COMPILED: u8 = b'B';
+pub const DOES_NOT_COMPILE: u8 = b'E';
+
+#[link(wasm_import_module = "kiln_code_cache")]
+extern "C" {
+    /// Looks `len` bytes of code text at `text` up; writes the length of what was found at
+    /// `found_len` and answers [`MISS`], [`BYTECODE`] or [`SYNTAX_ERROR`].
+    #[link_name = "lookup"]
+    fn cache_lookup(text: *const u8, len: usize, found_len: *mut u32) -> i32;
+    /// Copies what the last lookup found (exactly `len` bytes) to `buf`; 0 on success.
+    #[link_name = "fetch"]
+    fn cache_fetch(buf: *mut u8, len: usize) -> i32;
+}
+
+/// Installs the evaluation function as the global [`EVAL_GLOBAL`] of `ctx` (configurable, not
+/// enumerable, so the executor can delete it).
+///
+/// # Safety
+/// `ctx` must be a live context.
+pub unsafe fn install(ctx: *mut qjs::JSContext) -> Result<(), String> {
+    let function = qjs::JS_NewCFunction2(
+        ctx,
+        Some(evaluate),
+        c"eval".as_ptr(),
+        1,
+        qjs::JSCFunctionEnum_JS_CFUNC_generic,
+        0,
+    );
+    if qjs::JS_IsException(function) {
+        return Err("creating the code evaluation function".to_string());
+    }
+    let global = qjs::JS_GetGlobalObject(ctx);
+    let defined = qjs::JS_DefinePropertyValueStr(
+        ctx,
+        global,
+        EVAL_GLOBAL.as_ptr(),
+        function,
+        qjs::JS_PROP_CONFIGURABLE as c_int,
+    );
+    qjs::JS_FreeValue(ctx, global);
+    if defined < 0 {
+        return Err("installing the code evaluation function".to_string());
+    }
+    Ok(())
+}
+
+/// The evaluation function: `(text) → the completion value of evaluating text`.
+unsafe extern "C" fn evaluate(
+    ctx: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    argc: c_int,
+    argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    if argc < 1 || !qjs::JS_IsString(*argv) {
+        return qjs::JS_ThrowTypeError(ctx, c"code to evaluate must be a string".as_ptr());
+    }
+    let mut len = 0;
+    // NUL-terminated, as JS_Eval requires.
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, *argv, false);
+    if text.is_null() {
+        return qjs::JS_EXCEPTION;
+    }
+    let result = match cached(text.cast(), len as usize) {
+        Cached::Bytecode(bytes) => {
+            let function = qjs::JS_ReadObject(
+                ctx,
+                bytes.as_ptr(),
+                bytes.len() as _,
+                qjs::JS_READ_OBJ_BYTECODE as c_int,
+            );
+            if qjs::JS_IsException(function) {
+                // Cannot happen with bytecode this guest wrote; parse instead.
+                qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+                eval_text(ctx, text, len as usize)
+            } else {
+                qjs::JS_EvalFunction(ctx, function)
+            }
+        }
+        Cached::SyntaxError(message) => {
+            qjs::JS_ThrowSyntaxError(ctx, c"%s".as_ptr(), message.as_ptr())
+        }
+        Cached::Miss => eval_text(ctx, text, len as usize),
+    };
+    qjs::JS_FreeCString(ctx, text);
+    result
+}
+
+/// What the host has for a text.
+enum Cached {
+    Miss,
+    Bytecode(Vec<u8>),
+    SyntaxError(CString),
+}
+
+unsafe fn cached(text: *const u8, len: usize) -> Cached {
+    let mut found = 0u32;
+    let status = cache_lookup(text, len, &mut found);
+    if status == MISS {
+        return Cached::Miss;
+    }
+    let mut bytes = vec![0u8; found as usize];
+    if cache_fetch(bytes.as_mut_ptr(), bytes.len()) != 0 {
+        return Cached::Miss;
+    }
+    match status {
+        BYTECODE => Cached::Bytecode(bytes),
+        SYNTAX_ERROR => CString::new(bytes).map_or(Cached::Miss, Cached::SyntaxError),
+        _ => Cached::Miss,
+    }
+}
+
+/// What the eval built-in does with a string: an indirect eval.
+unsafe fn eval_text(ctx: *mut qjs::JSContext, text: *const i8, len: usize) -> qjs::JSValue {
+    qjs::JS_Eval(
+        ctx,
+        text,
+        len as _,
+        EVAL_FILE_NAME.as_ptr(),
+        qjs::JS_EVAL_TYPE_INDIRECT as c_int,
+    )
+}
+
+/// Compiles code text as the evaluation function would parse it. `Ok` is the bytecode;
+/// `Err(Some(message))` a SyntaxError's message (what a cached lookup throws again);
+/// `Err(None)` any other failure (out of memory, a stack overflow in the parser): not cached.
+///
+/// # Safety
+/// `ctx` must be a live context.
+pub unsafe fn compile(ctx: *mut qjs::JSContext, text: &str) -> Result<Vec<u8>, Option<String>> {
+    let Ok(source) = CString::new(text) else {
+        // A NUL inside the text: eval would see all of it, a C string would not.
+        return Err(None);
+    };
+    let function = qjs::JS_Eval(
+        ctx,
+        source.as_ptr(),
+        text.len() as _,
+        EVAL_FILE_NAME.as_ptr(),
+        (qjs::JS_EVAL_TYPE_INDIRECT | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as c_int,
+    );
+    if qjs::JS_IsException(function) {
+        return Err(syntax_error_message(ctx));
+    }
+    let mut size = 0;
+    // Source text and debug information kept: `toString` and stack positions as eval's.
+    let bytes = qjs::JS_WriteObject(ctx, &mut size, function, qjs::JS_WRITE_OBJ_BYTECODE as c_int);
+    qjs::JS_FreeValue(ctx, function);
+    if bytes.is_null() {
+        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+        return Err(None);
+    }
+    let out = std::slice::from_raw_parts(bytes, size as usize).to_vec();
+    qjs::js_free(ctx, bytes.cast());
+    Ok(out)
+}
+
+/// The message of the pending exception when it is a SyntaxError whose message can be thrown
+/// again unchanged (QuickJS formats error messages into 256 bytes; a shorter one without NUL
+/// round-trips), else `None`. Clears the exception.
+unsafe fn syntax_error_message(ctx: *mut qjs::JSContext) -> Option<String> {
+    let exception = qjs::JS_GetException(ctx);
+    // (A compile instance runs no community code: the error's prototype is intact.)
+    let message = if qjs::JS_IsError(exception)
+        && property_string(ctx, exception, c"name").as_deref() == Some("SyntaxError")
+    {
+        property_string(ctx, exception, c"message").filter(|m| m.len() < 255 && !m.contains('\0'))
+    } else {
+        None
+    };
+    qjs::JS_FreeValue(ctx, exception);
+    message
+}
+
+unsafe fn property_string(
+    ctx: *mut qjs::JSContext,
+    object: qjs::JSValue,
+    name: &CStr,
+) -> Option<String> {
+    let value = qjs::JS_GetPropertyStr(ctx, object, name.as_ptr());
+    let text = string_of(ctx, value);
+    qjs::JS_FreeValue(ctx, value);
+    text
+}
+
+unsafe fn string_of(ctx: *mut qjs::JSContext, value: qjs::JSValue) -> Option<String> {
+    if !qjs::JS_IsString(value) {
+        return None;
+    }
+    let mut len = 0;
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, value, false);
+    if text.is_null() {
+        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+        return None;
+    }
+    let out = std::str::from_utf8(std::slice::from_raw_parts(text.cast::<u8>(), len as usize))
+        .ok()
+        .map(str::to_string);
+    qjs::JS_FreeCString(ctx, text);
+    out
+}
