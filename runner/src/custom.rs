@@ -272,10 +272,11 @@ fn answer(execution: &Execution, limits: &Limits) -> Result<String, Failure> {
                     limits.fuel.unwrap_or(u64::MAX)
                 ),
             ),
+            // A refused memory growth explains whatever trap followed it.
+            _ if execution.memory_hit => memory(),
             Some(Trap::StackOverflow) => {
                 Failure::new(CustomErrorType::Stack, "the wasm stack overflowed")
             }
-            _ if execution.memory_hit => memory(),
             _ => {
                 let mut message = match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
                     Some(exit) => format!("the executor exited with status {}", exit.0),
