@@ -16,7 +16,7 @@ const nodeGlobals = {
 };
 
 export default [
-  { ignores: ['target/**', 'guest/**', 'node_modules/**'] },
+  { ignores: ['target/**', '**/target/**', 'guest/**', 'node_modules/**'] },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },

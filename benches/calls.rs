@@ -36,7 +36,7 @@ fn calls(c: &mut Criterion) {
         for (kind, runner) in &runners {
             group.bench_function(BenchmarkId::new("instantiate+call", kind.name()), |b| {
                 b.iter(|| {
-                    let outcome = runner.call(call.request);
+                    let outcome = runner.call(&call.request);
                     assert!(outcome.error.is_none());
                     outcome
                 })

@@ -34,12 +34,19 @@ for component in clippy rustfmt; do
   rustup component list --installed | grep -q "^$component" || rustup component add "$component"
 done
 
-# npm: rollup and its plugin, exactly as package-lock.json pins them.
+# npm: rollup and its plugins, exactly as package-lock.json pins them.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   say "Node.js and npm are required (rollup bundles the executor at build time)"; exit 1
 fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing the npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# The custom-executor example's own dependencies (mustache), as its package-lock pins them:
+# the tests build it with `kiln build --entry`.
+example=examples/template-executor
+if [ ! -f $example/node_modules/.package-lock.json ] || [ $example/package-lock.json -nt $example/node_modules/.package-lock.json ]; then
+  say "installing the example's npm packages (npm ci in $example)"
+  (cd $example && npm ci --no-audit --no-fund --loglevel=error)
 fi
 say "ready"

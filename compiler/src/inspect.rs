@@ -3,6 +3,7 @@
 
 use crate::emit::{self, Producers, BUILD_INFO_SECTION, PRODUCERS_SECTION};
 use anyhow::{bail, Context, Result};
+use kiln_runner::ExecutorKind;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use wasmparser::Payload;
@@ -32,6 +33,11 @@ pub struct BuildInfo {
     /// SHA-256 of the executor bytecode (bytecode artifacts only).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub bytecode_sha256: Option<String>,
+    /// Which contract the artifact's calls follow: `custom` for an executor built from an ES
+    /// module (`kiln build --entry`); left out for kiln's own Wikifunctions executor, whose
+    /// artifacts keep the bytes they had before custom executors existed.
+    #[serde(skip_serializing_if = "ExecutorKind::is_wikifunctions", default)]
+    pub executor: ExecutorKind,
 }
 
 impl BuildInfo {
@@ -76,6 +82,14 @@ pub fn read_producers(wasm: &[u8]) -> Result<Vec<String>> {
             })
         })
         .collect())
+}
+
+/// Which contract an artifact's calls follow, as its build info says (a `.cwasm` through the
+/// `.wasm` beside it); kiln's own Wikifunctions executor when there is no build info to read.
+pub fn executor_kind(path: &Path) -> ExecutorKind {
+    inspect(path)
+        .map(|inspection| inspection.build_info.executor)
+        .unwrap_or_default()
 }
 
 /// What `kiln inspect` reports about a file.
@@ -148,6 +162,7 @@ mod tests {
             bundle_sha256: crate::sha256_hex(b"bundle"),
             guest_sha256: crate::sha256_hex(b"guest"),
             bytecode_sha256: None,
+            executor: ExecutorKind::Wikifunctions,
         }
     }
 
@@ -165,6 +180,22 @@ mod tests {
             ..info()
         };
         assert_eq!(read_wasm(&artifact(&bytecode)).unwrap(), bytecode);
+        let custom = BuildInfo {
+            executor: ExecutorKind::Custom,
+            ..info()
+        };
+        assert_eq!(read_wasm(&artifact(&custom)).unwrap(), custom);
+    }
+
+    #[test]
+    fn only_a_custom_executor_is_named_in_the_build_info() {
+        let builtin = serde_json::to_value(info()).unwrap();
+        assert!(builtin.get("executor").is_none(), "{builtin}");
+        let custom = BuildInfo {
+            executor: ExecutorKind::Custom,
+            ..info()
+        };
+        assert_eq!(serde_json::to_value(custom).unwrap()["executor"], "custom");
     }
 
     #[test]

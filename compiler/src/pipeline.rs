@@ -3,8 +3,9 @@
 
 use crate::inspect::BuildInfo;
 use crate::snapshot::Snapshotter;
-use crate::{bundle, bytecode, contract, emit, guest, sha256_hex};
+use crate::{bundle, bytecode, contract, emit, entry, guest, sha256_hex};
 use anyhow::{Context, Result};
+use kiln_runner::ExecutorKind;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -72,6 +73,9 @@ pub struct BuildOptions {
     pub guest: Option<PathBuf>,
     /// Also write the `.cwasm` forms.
     pub precompile: bool,
+    /// Build a custom executor from this ES module (its `handle` export and npm dependencies,
+    /// see [`crate::entry`]) instead of kiln's own executor from `executor-js/`.
+    pub entry: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -84,6 +88,7 @@ impl BuildOptions {
             root,
             guest: None,
             precompile: true,
+            entry: None,
         }
     }
 }
@@ -124,6 +129,11 @@ pub struct ArtifactReport {
 /// Everything `kiln build` did; also written as `build-info.json`.
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildReport {
+    /// Which contract the artifacts' calls follow (`wikifunctions` or `custom`).
+    pub executor: ExecutorKind,
+    /// The entry module of a custom executor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<PathBuf>,
     /// The snapshot artifact's build info (the others differ only in `kind` and
     /// `bytecode_sha256`).
     pub info: BuildInfo,
@@ -216,7 +226,10 @@ pub fn build(
 
     let bundle_path = out.join("bundle/executor.js");
     let source = stages.run("bundle", || {
-        let source = bundle::bundle(root, &bundle_path)?;
+        let source = match &options.entry {
+            Some(entry) => entry::bundle(root, &std::path::absolute(entry)?, &bundle_path)?,
+            None => bundle::bundle(root, &bundle_path)?,
+        };
         let detail = format!("{} bytes", source.len());
         Ok((source, detail))
     })?;
@@ -234,6 +247,10 @@ pub fn build(
     })?;
     write(&out.join("bundle/executor.qjsbc"), &bytecode)?;
 
+    let executor = match options.entry {
+        Some(_) => ExecutorKind::Custom,
+        None => ExecutorKind::Wikifunctions,
+    };
     let (javy_version, rquickjs_version) = guest_versions(root);
     let info_for = |kind: ArtifactKind| BuildInfo {
         kiln_version: kiln_runner::KILN_VERSION.to_string(),
@@ -245,6 +262,7 @@ pub fn build(
         bundle_sha256: sha256_hex(source.as_bytes()),
         guest_sha256: sha256_hex(&guest_wasm),
         bytecode_sha256: (kind == ArtifactKind::Bytecode).then(|| sha256_hex(&bytecode)),
+        executor,
     };
 
     let snapshotter = stages.run("instrument", || {
@@ -318,6 +336,8 @@ pub fn build(
     }
 
     let report = BuildReport {
+        executor,
+        entry: options.entry.clone(),
         info: info_for(ArtifactKind::Snapshot),
         bundle: bundle_path,
         bundle_bytes: source.len() as u64,

@@ -70,7 +70,11 @@ impl<'a> Snapshotter<'a> {
             let message = String::from_utf8_lossy(&stderr.contents())
                 .trim()
                 .to_string();
-            anyhow!("`{init_func}` failed under Wizer: {message} ({e})")
+            // A custom entry's own failure is the whole story; the trap behind it is not.
+            match crate::entry::build_failure(&message) {
+                Some(failure) => failure.into(),
+                None => anyhow!("`{init_func}` failed under Wizer: {message} ({e})"),
+            }
         })
     }
 }

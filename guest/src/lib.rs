@@ -213,6 +213,12 @@ fn take_entry<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, String> {
         .get(ENTRY_GLOBAL)
         .map_err(|_| format!("the executor did not define globalThis.{ENTRY_GLOBAL}"))?;
     globals.remove(ENTRY_GLOBAL).map_err(|e| describe(ctx, e))?;
+    // Kiln's executor takes the code evaluation function at its top level; any other bundle
+    // never sees it after its top level.
+    let eval_global = code::EVAL_GLOBAL.to_string_lossy();
+    if globals.contains_key(&*eval_global).unwrap_or(false) {
+        globals.remove(&*eval_global).map_err(|e| describe(ctx, e))?;
+    }
     Ok(entry)
 }
 

@@ -211,6 +211,7 @@ mod tests {
             stdout: bytes::Bytes::copy_from_slice(stdout.as_bytes()),
             stderr: bytes::Bytes::copy_from_slice(stderr.as_bytes()),
             memory_hit: false,
+            misses: Vec::new(),
         }
     }
 

@@ -9,7 +9,8 @@
 //!
 //! Inside, one module per job: `load` (artifact and cache to module), `call` (one call's
 //! store, limits and instance), `classify` (how a call ended, as an [`ErrorType`]), `answer`
-//! (the executor's output read and written back out), `metadata` (the entries the runner
+//! (the executor's output read and written back out), `custom` (calls of an executor built
+//! from any ES module, answered with its own text or a small JSON error), `metadata` (the entries the runner
 //! adds), `ticker` (the epoch thread that makes timeouts fire) and `host` (what a store holds).
 
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@ mod call;
 mod classify;
 pub mod code;
 mod code_cache;
+mod custom;
 pub mod engine;
 pub mod envelope;
 pub mod errors;
@@ -35,6 +37,7 @@ pub mod wasi;
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
 pub use code_cache::{CodeCache, CodeCacheStats};
+pub use custom::{CustomErrorType, ExecutorKind};
 pub use errors::ErrorType;
 pub use metadata::ArtifactInfo;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};

@@ -8,6 +8,7 @@ use crate::call::{self, Job, CALL_EXPORT};
 use crate::classify;
 use crate::code::{self, CallCode};
 use crate::code_cache::{CodeCache, CodeKey};
+use crate::custom::{self, ExecutorKind};
 use crate::engine::{self, Allocation};
 use crate::envelope::ErrorType;
 use crate::host::Host;
@@ -156,6 +157,8 @@ pub struct Runner {
     info: ArtifactInfo,
     /// The compiled-code cache and this artifact's identity in it.
     code_cache: Option<(Arc<CodeCache>, [u8; 32])>,
+    /// Which contract the artifact's calls follow.
+    executor: ExecutorKind,
     _ticker: EpochTicker,
 }
 
@@ -207,6 +210,7 @@ impl Runner {
             notes: Vec::new(),
             info: ArtifactInfo::default(),
             code_cache: None,
+            executor: ExecutorKind::default(),
             _ticker: ticker,
         })
     }
@@ -245,6 +249,19 @@ impl Runner {
     /// The compiled-code cache calls use, if any.
     pub fn code_cache(&self) -> Option<&Arc<CodeCache>> {
         self.code_cache.as_ref().map(|(cache, _)| cache)
+    }
+
+    /// Which contract the artifact's calls follow (its build info says; kiln's own
+    /// Wikifunctions executor unless told otherwise): a custom executor's answer is its
+    /// `handle`'s text, and its failures are small JSON error objects, not Z22 envelopes.
+    pub fn with_executor(mut self, executor: ExecutorKind) -> Self {
+        self.executor = executor;
+        self
+    }
+
+    /// The contract the artifact's calls follow (see [`Runner::with_executor`]).
+    pub fn executor(&self) -> ExecutorKind {
+        self.executor
     }
 
     /// Whether calls are reproducible (see [`Runner::reproducible`]).
@@ -309,6 +326,10 @@ impl Runner {
 
     /// One call under `limits` (the runner's own, or a shortened copy).
     fn call_under(&self, limits: &Limits, request: &[u8]) -> CallOutcome {
+        if self.executor == ExecutorKind::Custom {
+            let clock = self.clock_and_randomness();
+            return custom::call(&self.engine, &self.pre, limits, clock, request);
+        }
         if request.len() > limits.max_request_bytes {
             return self.oversized(request.len());
         }
@@ -371,6 +392,9 @@ impl Runner {
     /// The answer to a request of `length` bytes that is over the request limit (the request
     /// itself need not be held in memory).
     pub fn oversized(&self, length: usize) -> CallOutcome {
+        if self.executor == ExecutorKind::Custom {
+            return custom::oversized(length, &self.limits);
+        }
         let mut metrics = CallMetrics {
             started: Some(SystemTime::now()),
             ..CallMetrics::default()
@@ -400,6 +424,14 @@ impl Runner {
         }
     }
 
+    fn clock_and_randomness(&self) -> ClockAndRandomness {
+        if self.reproducible {
+            ClockAndRandomness::Fixed
+        } else {
+            ClockAndRandomness::Live
+        }
+    }
+
     fn run(
         &self,
         limits: &Limits,
@@ -407,11 +439,7 @@ impl Runner {
         metrics: &mut CallMetrics,
         misses: &mut Vec<(CodeKey, Vec<u8>)>,
     ) -> Answer {
-        let clock_and_randomness = if self.reproducible {
-            ClockAndRandomness::Fixed
-        } else {
-            ClockAndRandomness::Live
-        };
+        let clock_and_randomness = self.clock_and_randomness();
         let job = Job {
             export: CALL_EXPORT,
             limits,

@@ -1,22 +1,21 @@
 //! The snapshot's instantiation against wasmtime's floor: an empty module with the same memory,
 //! in the same engine.
 
-use super::calls::default_calls;
 use super::results::InstantiationReport;
 use super::stats::{ratio, Stats};
 use anyhow::{bail, Context, Result};
-use kiln_runner::engine::Allocation;
-use kiln_runner::Runner;
+use kiln_runner::ExecutorKind;
 use std::path::Path;
 use std::time::Instant;
 
 /// The snapshot's instantiation against an empty module with the same memory, same engine.
-pub(super) fn instantiation(snapshot: &Path, samples: usize) -> Result<InstantiationReport> {
-    let runner = Runner::load(
-        snapshot,
-        Allocation::Pooling { instances: 4 },
-        super::bench_limits(),
-    )?;
+pub(super) fn instantiation(
+    snapshot: &Path,
+    executor: ExecutorKind,
+    request: &[u8],
+    samples: usize,
+) -> Result<InstantiationReport> {
+    let runner = super::load(snapshot, 4, executor)?;
     let engine = runner.engine().clone();
     let pages = snapshot_memory_pages(snapshot)?;
 
@@ -37,7 +36,6 @@ pub(super) fn instantiation(snapshot: &Path, samples: usize) -> Result<Instantia
     let linker: wasmtime::Linker<()> = wasmtime::Linker::new(&engine);
     let pre = linker.instantiate_pre(&empty)?;
 
-    let request = default_calls()[0].request;
     let mut snapshot_samples = Vec::with_capacity(samples);
     let mut call_samples = Vec::with_capacity(samples);
     let mut empty_samples = Vec::with_capacity(samples);

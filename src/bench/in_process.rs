@@ -8,8 +8,7 @@ use super::results::{CallReport, PathReport};
 use super::schedule;
 use super::stats::Stats;
 use anyhow::{ensure, Context, Result};
-use kiln_runner::engine::Allocation;
-use kiln_runner::Runner;
+use kiln_runner::{ExecutorKind, Runner};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -45,21 +44,19 @@ fn block_samples(runners: &[(String, Runner)], request: &[u8], iterations: usize
     samples
 }
 
-/// In-process latency, interleaved; every path must give the same Z22K1 for a call.
+/// In-process latency, interleaved; every path must give the same answer for a call (the same
+/// Z22K1, or the same text from a custom executor).
 pub(super) fn in_process(
     paths: &[BenchPath],
     calls: &[BenchCall],
     iterations: usize,
+    executor: ExecutorKind,
 ) -> Result<Vec<CallReport>> {
     let runners: Vec<(String, Runner)> = paths
         .iter()
         .map(|path| {
-            let runner = Runner::load(
-                &path.artifact,
-                Allocation::Pooling { instances: 4 },
-                super::bench_limits(),
-            )
-            .with_context(|| format!("loading the {} artifact", path.name))?;
+            let runner = super::load(&path.artifact, 4, executor)
+                .with_context(|| format!("loading the {} artifact", path.name))?;
             Ok((path.name.clone(), runner))
         })
         .collect::<Result<_>>()?;
@@ -70,16 +67,19 @@ pub(super) fn in_process(
         let mut fuel = BTreeMap::new();
         for (name, runner) in &runners {
             for _ in 0..2 {
-                runner.call(call.request);
+                runner.call(&call.request);
             }
-            let outcome = runner.call(call.request);
+            let outcome = runner.call(&call.request);
             ensure!(
                 outcome.error.is_none(),
                 "{} failed on the {name} path: {:?}",
                 call.name,
                 outcome.error
             );
-            let value = outcome.value_json();
+            let value = match executor {
+                ExecutorKind::Wikifunctions => outcome.value_json(),
+                ExecutorKind::Custom => Some(outcome.answer.clone()),
+            };
             match &reference {
                 None => reference = Some((name.clone(), value)),
                 Some((first, expected)) => ensure!(
@@ -90,7 +90,7 @@ pub(super) fn in_process(
             }
             fuel.insert(name.clone(), outcome.metrics.fuel);
         }
-        let samples = block_samples(&runners, call.request, iterations);
+        let samples = block_samples(&runners, &call.request, iterations);
         let mut paths_report = BTreeMap::new();
         for ((name, _), samples) in runners.iter().zip(samples) {
             paths_report.insert(
@@ -107,7 +107,7 @@ pub(super) fn in_process(
             );
         }
         results.push(CallReport {
-            name: call.name.to_string(),
+            name: call.name.clone(),
             paths: paths_report,
             ratios: BTreeMap::new(),
         });

@@ -18,13 +18,14 @@ mod schedule;
 mod stats;
 mod throughput;
 
-pub use calls::{default_calls, BenchCall};
+pub use calls::{calls_from_files, default_calls, BenchCall};
 pub use results::{BenchReport, CallReport, InstantiationReport, PathReport, ThroughputReport};
 pub use schedule::BLOCK;
 pub use stats::Stats;
 
-use anyhow::{ensure, Context, Result};
-use kiln_runner::Limits;
+use anyhow::{bail, ensure, Context, Result};
+use kiln_runner::engine::Allocation;
+use kiln_runner::{ExecutorKind, Limits, Runner};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -43,16 +44,15 @@ pub struct BenchOptions {
     pub node: bool,
     /// Scratch folder for request files.
     pub work_dir: PathBuf,
-    /// Only the add call.
+    /// Only the first call.
     pub quick: bool,
+    /// The calls to measure; empty: the standard calls (`benches/calls/`), which only kiln's
+    /// own executor understands, so a custom executor's build needs its own.
+    pub requests: Vec<BenchCall>,
 }
 
 /// Runs the whole benchmark.
 pub fn run(options: &BenchOptions) -> Result<BenchReport> {
-    let mut calls = default_calls();
-    if options.quick {
-        calls.truncate(1);
-    }
     let paths = artifacts::artifact_paths(&options.artifacts);
     for path in &paths {
         ensure!(
@@ -61,7 +61,19 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
             path.artifact.display()
         );
     }
-    let mut reports = in_process::in_process(&paths, &calls, options.calls.max(1))?;
+    let executor = kiln_compiler::inspect::executor_kind(&paths[0].artifact);
+    let mut calls = match (executor, options.requests.is_empty()) {
+        (_, false) => options.requests.clone(),
+        (ExecutorKind::Wikifunctions, true) => default_calls(),
+        (ExecutorKind::Custom, true) => bail!(
+            "{} holds a custom executor: name the requests to measure it on (--request FILE)",
+            options.artifacts.display()
+        ),
+    };
+    if options.quick {
+        calls.truncate(1);
+    }
+    let mut reports = in_process::in_process(&paths, &calls, options.calls.max(1), executor)?;
     std::fs::create_dir_all(&options.work_dir)
         .with_context(|| format!("creating {}", options.work_dir.display()))?;
     process::whole_process(options, &paths, &calls, &mut reports)?;
@@ -75,16 +87,28 @@ pub fn run(options: &BenchOptions) -> Result<BenchReport> {
         calls: reports,
         artifacts: artifacts::artifact_sizes(&options.artifacts),
         build_stages_ms: artifacts::build_stages(&options.artifacts),
-        instantiation: floor::instantiation(&paths[0].artifact, options.calls.max(50))?,
+        instantiation: floor::instantiation(
+            &paths[0].artifact,
+            executor,
+            &calls[0].request,
+            options.calls.max(50),
+        )?,
         throughput: throughput::throughput(
             &paths[0].artifact,
-            calls[0].request,
+            executor,
+            &calls[0].request,
             if options.quick { 200 } else { 600 },
         )?,
         cores: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
     })
+}
+
+/// Loads an artifact for in-process measurements, serving the executor's contract.
+fn load(artifact: &std::path::Path, instances: u32, executor: ExecutorKind) -> Result<Runner> {
+    let runner = Runner::load(artifact, Allocation::Pooling { instances }, bench_limits())?;
+    Ok(runner.with_executor(executor))
 }
 
 /// Limits for every in-process measurement: the defaults, with room for a slow machine.

@@ -20,7 +20,7 @@ fn write_requests(work_dir: &Path, calls: &[BenchCall]) -> Result<Vec<PathBuf>> 
         .iter()
         .map(|call| {
             let path = work_dir.join(format!("{}.json", call.name));
-            std::fs::write(&path, call.request)
+            std::fs::write(&path, &call.request)
                 .with_context(|| format!("writing {}", path.display()))?;
             Ok(path)
         })

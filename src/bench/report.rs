@@ -124,12 +124,13 @@ pub fn markdown(report: &BenchReport) -> String {
     }
     let i = &report.instantiation;
     let t = &report.throughput;
+    let first = report.calls.first().map_or("first", |c| c.name.as_str());
     let _ = writeln!(
         out,
-        "\nBack to back in one runner, with nothing interleaved, the add call on the snapshot \
-         takes {:.0} µs (median). Instantiation: snapshot {:.1} µs vs an empty module with the \
-         same {} pages of memory {:.1} µs ({:.1}×). `--jsonl` throughput of the add call: {:.0} \
-         calls/s with 1 job, {:.0} with 2 ({:.2}×, {} cores).",
+        "\nBack to back in one runner, with nothing interleaved, the {first} call on the \
+         snapshot takes {:.0} µs (median). Instantiation: snapshot {:.1} µs vs an empty module \
+         with the same {} pages of memory {:.1} µs ({:.1}×). `--jsonl` throughput of the \
+         {first} call: {:.0} calls/s with 1 job, {:.0} with 2 ({:.2}×, {} cores).",
         i.snapshot_call_median_us,
         i.snapshot_median_us,
         i.memory_pages,

@@ -1,28 +1,32 @@
-//! `kiln run --jsonl` throughput: the add call streamed through [`crate::stream::jsonl`] with
+//! `kiln run --jsonl` throughput: the first call (the add call, by default) streamed through [`crate::stream::jsonl`] with
 //! one job and with two.
 
 use super::results::ThroughputReport;
 use anyhow::{ensure, Result};
-use kiln_runner::engine::Allocation;
-use kiln_runner::Runner;
+use kiln_runner::ExecutorKind;
 use std::path::Path;
 use std::time::Instant;
 
-/// `--jsonl` throughput of the add call with one and two jobs.
+/// `--jsonl` throughput of `request` with one and two jobs.
 pub(super) fn throughput(
     snapshot: &Path,
+    executor: ExecutorKind,
     request: &[u8],
     calls: usize,
 ) -> Result<ThroughputReport> {
-    let runner = Runner::load(
-        snapshot,
-        Allocation::Pooling { instances: 8 },
-        super::bench_limits(),
-    )?;
-    let line: serde_json::Value = serde_json::from_slice(request)?;
+    let runner = super::load(snapshot, 8, executor)?;
+    // One line: JSON is written compactly; other text must already be one line.
+    let line = match serde_json::from_slice::<serde_json::Value>(request) {
+        Ok(value) => value.to_string().into_bytes(),
+        Err(_) => request.trim_ascii_end().to_vec(),
+    };
+    ensure!(
+        !line.contains(&b'\n'),
+        "the first request is not one line, so it cannot be streamed through --jsonl"
+    );
     let mut input = Vec::new();
     for _ in 0..calls {
-        input.extend_from_slice(line.to_string().as_bytes());
+        input.extend_from_slice(&line);
         input.push(b'\n');
     }
     let one_line = input.len() / calls;

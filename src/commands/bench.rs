@@ -15,15 +15,19 @@ pub struct Args {
     /// Whole-process calls per path and request (one `kiln run` each).
     #[arg(long, default_value_t = 20)]
     process_calls: usize,
-    /// Folder holding the artifacts of `kiln build`.
+    /// Folder holding the artifacts of `kiln build` (kiln's own executor or a custom one).
     #[arg(long, default_value = "target/kiln")]
     artifacts: PathBuf,
     /// Where bench.md, bench.json and bench.svg go [default: ARTIFACTS/bench].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Only the add call, fewer process runs.
+    /// Only the first call, fewer process runs.
     #[arg(long)]
     quick: bool,
+    /// A request to measure, as `kiln run` reads it (repeatable; a .jsonl file gives one per
+    /// line). Required for a custom executor's build; default: the standard calls.
+    #[arg(long = "request", value_name = "FILE")]
+    requests: Vec<PathBuf>,
     /// Leave out the Node column even when node is installed.
     #[arg(long)]
     no_node: bool,
@@ -43,6 +47,11 @@ pub fn run(args: Args) -> Result<()> {
         node: !args.no_node,
         work_dir: out.join("requests"),
         quick: args.quick,
+        requests: if args.requests.is_empty() {
+            Vec::new()
+        } else {
+            bench::calls_from_files(&args.requests)?
+        },
     };
     let result = bench::run(&options)?;
     // The files are written even when nobody reads the table any more (`| head`).

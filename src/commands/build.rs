@@ -1,17 +1,23 @@
 //! `kiln build`: runs the build pipeline and shows each stage's time.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use kiln_compiler::{build, BuildOptions};
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Build the executor artifacts (snapshot, bytecode and plain baselines, .wasm and .cwasm).
+/// Build the executor artifacts (snapshot, bytecode and plain baselines, .wasm and .cwasm):
+/// kiln's own Wikifunctions executor, or with --entry any executor written as an ES module.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Project root holding executor-js/, guest/, wit/ and node_modules/.
+    /// kiln's project root, holding executor-js/, guest/, wit/ and node_modules/.
     #[arg(long, default_value = ".")]
     root: PathBuf,
-    /// Output folder [default: ROOT/target/kiln].
+    /// Build a custom executor from this ES module, which exports `handle(requestText)` (and
+    /// optionally `init()`); its npm dependencies come from the project it lives in.
+    #[arg(long)]
+    entry: Option<PathBuf>,
+    /// Output folder [default: ROOT/target/kiln; with --entry, target/kiln in the entry's
+    /// project].
     #[arg(long, short)]
     out: Option<PathBuf>,
     /// Use this prebuilt guest instead of building guest/ with cargo.
@@ -24,6 +30,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let mut options = BuildOptions::new(args.root);
+    if let Some(entry) = &args.entry {
+        options.out_dir = kiln_compiler::entry::project_of(entry).join("target/kiln");
+    }
+    options.entry = args.entry;
     if let Some(out) = args.out {
         options.out_dir = out;
     }
@@ -36,6 +46,10 @@ pub fn run(args: Args) -> Result<()> {
             stage.duration.as_secs_f64() * 1e3,
             stage.detail
         );
+    })
+    .context(match &options.entry {
+        Some(entry) => format!("building the executor {}", entry.display()),
+        None => "building kiln's executor".to_string(),
     })?;
     let total: f64 = report.stages.iter().map(|s| s.duration.as_secs_f64()).sum();
     eprintln!("  {:<28} {:>9.1} ms", "total", total * 1e3);

@@ -26,6 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     writeln!(out, "size              {} bytes", inspection.bytes)?;
     writeln!(out, "sha256            {}", inspection.sha256)?;
     writeln!(out, "kind              {}", info.kind)?;
+    writeln!(out, "executor          {}", info.executor.name())?;
     writeln!(out, "kiln              {}", info.kiln_version)?;
     writeln!(out, "wasmtime          {}", info.wasmtime_version)?;
     writeln!(out, "javy              {}", info.javy_version)?;

@@ -17,7 +17,8 @@ pub struct Args {
     /// Artifact to run (.cwasm is mapped as is; .wasm is compiled).
     #[arg(long, default_value = "target/kiln/executor.cwasm")]
     artifact: PathBuf,
-    /// Read one request per stdin line and answer one Z22 per stdout line, in order.
+    /// Read one request per stdin line and answer one per stdout line, in order (a Z22, or a
+    /// custom executor's answer).
     #[arg(long)]
     pub(crate) jsonl: bool,
     /// Calls in flight at once with --jsonl (output stays in input order).
@@ -59,7 +60,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
         .reproducible(args.deterministic)
-        .with_artifact_info(artifact_info(&args.artifact));
+        .with_artifact_info(artifact_info(&args.artifact))
+        .with_executor(kiln_compiler::inspect::executor_kind(&args.artifact));
+
     // Only a stream has later calls to serve from compiled code.
     if let (true, Some(code_cache)) = (args.jsonl, args.code_cache.cache()) {
         runner = runner.with_code_cache(code_cache);

@@ -1,11 +1,19 @@
 //! `kiln serve`: runs the function-evaluator HTTP service until SIGTERM or SIGINT.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use std::time::Duration;
 
 pub use kiln::http::Config as Args;
 
 pub fn run(args: Args) -> Result<()> {
+    if kiln_compiler::inspect::executor_kind(&args.artifact) == kiln_runner::ExecutorKind::Custom {
+        bail!(
+            "{} is a custom executor (built with `kiln build --entry`); kiln serve speaks the \
+             Wikifunctions evaluator protocol and serves only kiln's own executor: run a custom \
+             executor with `kiln run` or `kiln run --jsonl`",
+            args.artifact.display()
+        );
+    }
     kiln::http::init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

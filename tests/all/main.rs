@@ -19,6 +19,7 @@ mod common;
 mod conformance;
 mod converters;
 mod corpus;
+mod custom;
 mod errors;
 mod fuel;
 mod fuzz;
@@ -41,6 +42,7 @@ fn main() {
     trials.extend(cli::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
+    trials.extend(custom::trials());
     trials.extend(fuzz::trials());
     trials.extend(soak::trials());
     trials.extend(http::trials());

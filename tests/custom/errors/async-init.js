@@ -1,0 +1,6 @@
+export async function init() {
+  await null;
+}
+export function handle(request) {
+  return request;
+}

@@ -1,0 +1,4 @@
+import { readFileSync } from 'fs';
+export function handle(request) {
+  return readFileSync(request, 'utf8');
+}

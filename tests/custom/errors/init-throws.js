@@ -1,0 +1,6 @@
+export function init() {
+  JSON.parse('{not json');
+}
+export function handle(request) {
+  return request;
+}

@@ -1,0 +1,4 @@
+export function run(request) {
+  return request;
+}
+export const version = 1;

@@ -1,0 +1,7 @@
+function load(name) {
+  throw new RangeError(`cannot load ${name} at build time`);
+}
+const config = load('config');
+export function handle(request) {
+  return config + request;
+}
