@@ -24,7 +24,7 @@ impl CodeCacheArgs {
 pub fn summary(stats: &CodeCacheStats) -> String {
     format!(
         "code cache: {} hits, {} misses, {} uncacheable lookups, {} compiles ({} fuel), {} \
-         evictions; {} entries, {} of {} bytes",
+         evictions; {} entries, {} bytes of {}",
         stats.hits,
         stats.misses,
         stats.uncacheable,

@@ -2,6 +2,7 @@
 //! (`benches/calls/`), or request files given for a custom executor.
 
 use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
 use std::path::Path;
 
 /// One benchmark call: a name and its request.
@@ -47,9 +48,11 @@ pub fn calls_from_files(files: &[impl AsRef<Path>]) -> Result<Vec<BenchCall>> {
 }
 
 /// The standard call set (`benches/calls/`): the add call, one heavy on lists, one heavy on
-/// strings, and one whose community code is about 10 KB.
+/// strings, two whose community code is about 10 KB and 50 KB, and, when the Wikifunctions
+/// data is beside the repository (`../shared/wikifunctions`), natural-number equality through
+/// the real type converters of the natural-number type ([`converter_call`]).
 pub fn default_calls() -> Vec<BenchCall> {
-    vec![
+    let mut calls = vec![
         BenchCall::of("add", include_bytes!("../../benches/calls/add.json")),
         BenchCall::of("lists", include_bytes!("../../benches/calls/lists.json")),
         BenchCall::of(
@@ -60,5 +63,52 @@ pub fn default_calls() -> Vec<BenchCall> {
             "code-10k",
             include_bytes!("../../benches/calls/code10k.json"),
         ),
-    ]
+        BenchCall::of(
+            "code-50k",
+            include_bytes!("../../benches/calls/code50k.json"),
+        ),
+    ];
+    if let Some(call) = converter_call(Path::new(SHARED_TYPES)) {
+        calls.push(call);
+    }
+    calls
+}
+
+/// Where the Wikifunctions types with their real converters are, from the repository root.
+pub const SHARED_TYPES: &str = "../shared/wikifunctions/types-and-converters.json";
+
+/// Natural-number equality (`Z1000K1 === Z1000K2`, answering a Z40) whose two arguments are
+/// declared of the natural-number type Z13518 given whole, with its real converters (the Z46
+/// to code makes each argument a BigInt); `None` when `types` (the shared Wikifunctions data)
+/// cannot be read.
+pub fn converter_call(types: &Path) -> Option<BenchCall> {
+    let text = std::fs::read(types).ok()?;
+    let data: Value = serde_json::from_slice(&text).ok()?;
+    let objects = data.get("objects")?;
+    let mut z4 = objects.get("Z13518")?.get("Z2K2")?.clone();
+    for key in ["Z4K7", "Z4K8"] {
+        let items = z4.get_mut(key)?.as_array_mut()?;
+        for item in items.iter_mut().skip(1) {
+            let id = item.as_str()?.to_string();
+            *item = objects.get(&id)?.get("Z2K2")?.clone();
+        }
+    }
+    let natural = json!({"Z1K1": "Z13518", "Z13518K1": "12345678901234567890"});
+    let declaration = |key: &str| json!({"Z1K1": "Z17", "Z17K1": z4, "Z17K2": key, "Z17K3": {"Z1K1": "Z12", "Z12K1": ["Z11"]}});
+    let request = json!({
+        "Z1K1": "Z7",
+        "Z7K1": {
+            "Z1K1": "Z8",
+            "Z8K1": ["Z17", declaration("Z1000K1"), declaration("Z1000K2")],
+            "Z8K2": "Z40",
+            "Z8K3": ["Z20"],
+            "Z8K4": ["Z14", {"Z1K1": "Z14", "Z14K1": "Z1000", "Z14K3": {"Z1K1": "Z16",
+                "Z16K1": "Z600",
+                "Z16K2": "function Z1000(Z1000K1, Z1000K2) { return Z1000K1 === Z1000K2; }"}}],
+            "Z8K5": "Z1000"
+        },
+        "Z1000K1": natural,
+        "Z1000K2": natural,
+    });
+    Some(BenchCall::of("natural-eq", request.to_string().as_bytes()))
 }

@@ -114,6 +114,7 @@ pub(super) fn node_process(
                 execute: None,
                 cold: None,
                 process: Some(Stats::of(&samples)),
+                compile_fuel: None,
                 samples: rounds,
             },
         );

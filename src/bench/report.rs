@@ -61,6 +61,51 @@ fn in_process_table(
     }
 }
 
+/// Each path with the compiled-code cache cold (the community code parsed, as on a miss or
+/// without a cache) and warm (loaded compiled), with the fuel of the one compile a miss adds.
+fn cache_table(out: &mut String, report: &BenchReport) {
+    let any = report.calls.iter().any(|c| {
+        c.paths
+            .contains_key(&super::in_process::cached_name("snapshot"))
+    });
+    if !any {
+        return;
+    }
+    out.push_str(
+        "\nCompiled-code cache: each call cold (its community code parsed: a miss, or no cache) \
+         and warm (loaded as bytecode compiled after an earlier call). Fuel per call; a miss \
+         adds one compile call afterwards (its fuel in the last column). Latency: median, µs.\n\n",
+    );
+    out.push_str(
+        "| call | path | fuel cold | fuel warm | fuel cold/warm | µs cold | µs warm | time \
+         cold/warm | compile fuel |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for call in &report.calls {
+        for (path, _) in &PATHS[..3] {
+            let cached = super::in_process::cached_name(path);
+            let (Some(cold), Some(warm)) = (call.paths.get(*path), call.paths.get(&cached)) else {
+                continue;
+            };
+            let fuel =
+                |p: &super::PathReport| p.fuel.map(|f| f.to_string()).unwrap_or_else(|| "–".into());
+            let _ = writeln!(
+                out,
+                "| {} | {path} | {} | {} | {} | {:.0} | {:.0} | {} | {} |",
+                call.name,
+                fuel(cold),
+                fuel(warm),
+                ratio_cell(call, &format!("{path}/{cached} (fuel)")),
+                cold.latency.median_us,
+                warm.latency.median_us,
+                ratio_cell(call, &format!("{path}/{cached}")),
+                warm.compile_fuel
+                    .map(|f| f.to_string())
+                    .unwrap_or_else(|| "–".into()),
+            );
+        }
+    }
+}
+
 /// The Markdown report.
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
@@ -78,6 +123,7 @@ pub fn markdown(report: &BenchReport) -> String {
          (its code and data are out of the caches). Median (p90 / p99), in µs.\n\n",
     );
     in_process_table(&mut out, report, |p| p.cold, " (cold)");
+    cache_table(&mut out, report);
     out.push_str(
         "\nWhere the time goes (in-process medians, µs), and fuel per call (wasmtime \
          instruction units; deterministic):\n\n",

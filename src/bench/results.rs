@@ -27,6 +27,10 @@ pub struct PathReport {
     /// Whole-process latency: one `kiln run` per call.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<Stats>,
+    /// Fuel of compiling the call's community code into the code cache once, after its first
+    /// call (what a cache miss costs on top of an uncached call); `+cache` paths only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compile_fuel: Option<u64>,
     /// How many samples `latency` summarises.
     pub samples: usize,
 }

@@ -71,6 +71,19 @@ pub(super) fn ratios(report: &CallReport) -> BTreeMap<String, f64> {
             }
         }
     }
+    // The compiled-code cache: each path without it over the same path with it warm.
+    for path in ["snapshot", "bytecode", "plain"] {
+        let cached = super::in_process::cached_name(path);
+        if let (Some(cold), Some(warm)) = (report.paths.get(path), report.paths.get(&cached)) {
+            out.insert(
+                format!("{path}/{cached}"),
+                ratio(cold.latency.median_us, warm.latency.median_us),
+            );
+            if let (Some(a), Some(b)) = (cold.fuel, warm.fuel) {
+                out.insert(format!("{path}/{cached} (fuel)"), ratio(a as f64, b as f64));
+            }
+        }
+    }
     if let (Some(node), Some(process)) = (report.paths.get("node"), snapshot.process) {
         out.insert(
             "node/snapshot (process)".to_string(),
@@ -153,6 +166,7 @@ mod tests {
             execute: None,
             cold: cold.map(median),
             process: process.map(median),
+            compile_fuel: None,
             samples: 1,
         }
     }

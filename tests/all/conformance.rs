@@ -155,6 +155,36 @@ fn check_case(kind: ArtifactKind, case: &Case) {
     }
 }
 
+/// Every case twice in one `kiln run --jsonl` process (the compiled-code cache on, as by
+/// default): both answers are the answer without a cache, byte for byte.
+fn check_cached_twice(kind: ArtifactKind, cases: &[Arc<Case>]) {
+    let mut lines = Vec::new();
+    for case in cases {
+        let line = case.request.to_string().into_bytes();
+        lines.push(line.clone());
+        lines.push(line);
+    }
+    let answers = run_jsonl(&cwasm(kind), &lines, &["--deterministic"]);
+    for (index, case) in cases.iter().enumerate() {
+        let alone = match kind {
+            ArtifactKind::Snapshot => snapshot_values().get(&case.name, || run_case(kind, case)),
+            _ => run_case(kind, case),
+        };
+        assert_eq!(
+            answers[2 * index],
+            alone,
+            "{}: first call, cache on",
+            case.name
+        );
+        assert_eq!(
+            answers[2 * index + 1],
+            alone,
+            "{}: second call, code cached",
+            case.name
+        );
+    }
+}
+
 /// The case sent in today's evaluator envelope (`zobject`, `remainingTime`, `requestId`):
 /// the same value or error as the bare request, and the requestId back in the metadata of
 /// every answer with a value.
@@ -216,6 +246,13 @@ pub fn trials() -> Vec<Trial> {
                 move || check_case(kind, &case),
             ));
         }
+    }
+    for kind in ArtifactKind::ALL {
+        let cases = cases.clone();
+        trials.push(trial(
+            format!("{}::conformance::cached_twice", kind.name()),
+            move || check_cached_twice(kind, &cases),
+        ));
     }
     // Today's envelope around every bare request (the 2023 evaluator cases already are one).
     for case in cases.iter().filter(|c| c.request.get("zobject").is_none()) {

@@ -2,8 +2,10 @@
 //! in their READMEs, through `kiln run` against all three artifacts, one trial per case and
 //! artifact kind (`snapshot::hostile::bomb_map`): the exact answer or error, and for the
 //! baselines the same answer as the snapshot. One more trial per corpus and kind
-//! (`plain::hostile::one_process`) sends every case through one long-lived process, each
-//! followed by a normal call: same answers, and nothing a case did reaches the next call.
+//! (`plain::hostile::one_process`) sends every case through one long-lived process with the
+//! compiled-code cache on, twice in a row (the second call loads the code the first one
+//! compiled), then a normal call: the same answers as `kiln run` without a cache, byte for
+//! byte, and nothing a case did reaches the next call.
 
 use crate::common::*;
 use kiln_compiler::ArtifactKind;
@@ -93,35 +95,43 @@ fn check_case(
     }
 }
 
-/// Every case of `folder` in one `kiln run --jsonl` process, each followed by the add call.
+/// Every case of `folder` in one `kiln run --jsonl` process (compiled-code cache on, as by
+/// default), each sent twice and then followed by the add call.
 fn one_process(kind: ArtifactKind, folder: &'static Folder, cases: &[(String, PathBuf, Value)]) {
     let add = add_line();
     let mut lines = Vec::new();
     for (_, request, _) in cases {
-        lines.push(request_line(&std::fs::read(request).unwrap()));
+        let line = request_line(&std::fs::read(request).unwrap());
+        lines.push(line.clone());
+        lines.push(line);
         lines.push(add.clone());
     }
     let streamed = run_jsonl(&cwasm(kind), &lines, &arguments(folder.limits));
     let mut failures = Vec::new();
     for (index, (name, request, _)) in cases.iter().enumerate() {
         let alone = one_shot(kind, folder, name, request);
-        // A request that is not JSON is quoted in its Z501 (Z501K2) as it was sent, and a
-        // --jsonl line has no line breaks: then the value and the error (type and message)
-        // must agree; every other answer must be the same, byte for byte.
-        let streamed_error = error_of(&streamed[2 * index]);
-        let same = streamed[2 * index] == alone
-            || (streamed_error.as_ref().is_some_and(|e| e.0 == "Z561")
-                && streamed[2 * index]["Z22K1"] == alone["Z22K1"]
-                && streamed_error == error_of(&alone));
-        if !same {
-            failures.push(format!(
-                "{name}: the --jsonl answer differs from `kiln run`'s"
-            ));
+        for (pass, answer) in ["first", "second (cached)"]
+            .iter()
+            .zip(&streamed[3 * index..3 * index + 2])
+        {
+            // A request that is not JSON is quoted in its Z501 (Z501K2) as it was sent, and a
+            // --jsonl line has no line breaks: then the value and the error (type and message)
+            // must agree; every other answer must be the same, byte for byte.
+            let streamed_error = error_of(answer);
+            let same = *answer == alone
+                || (streamed_error.as_ref().is_some_and(|e| e.0 == "Z561")
+                    && answer["Z22K1"] == alone["Z22K1"]
+                    && streamed_error == error_of(&alone));
+            if !same {
+                failures.push(format!(
+                    "{name}: the {pass} --jsonl answer differs from `kiln run`'s:\n  {answer}\n  {alone}"
+                ));
+            }
         }
-        if string_value(&streamed[2 * index + 1]).as_deref() != Some("13") {
+        if string_value(&streamed[3 * index + 2]).as_deref() != Some("13") {
             failures.push(format!(
                 "{name}: the call after it did not answer 13: {}",
-                streamed[2 * index + 1]
+                streamed[3 * index + 2]
             ));
         }
     }

@@ -11,6 +11,10 @@ use kiln_runner::{Limits, Runner};
 /// Fuel of the add call (`benches/calls/add.json`) on the snapshot artifact, as recorded.
 const ADD_FUEL_SNAPSHOT: u64 = 251_263;
 
+/// Fuel of the add call on the snapshot artifact when its code is loaded compiled from the
+/// code cache (the second call), as recorded.
+const ADD_FUEL_SNAPSHOT_WARM: u64 = 193_121;
+
 /// How far a measurement may drift from the recorded value.
 const TOLERANCE: f64 = 0.03;
 
@@ -65,12 +69,66 @@ fn the_snapshot_does_a_fraction_of_the_baselines_work() {
     );
 }
 
+/// Fuel of the first call of `request` (its code compiled after it) and of the second (its
+/// code loaded compiled), on one snapshot runner with a code cache.
+fn cold_and_warm(request: &[u8]) -> (u64, u64) {
+    let limits = Limits {
+        fuel: Some(u64::MAX / 2),
+        ..Limits::default()
+    };
+    let runner = Runner::load(&cwasm(ArtifactKind::Snapshot), Allocation::OnDemand, limits)
+        .unwrap()
+        .reproducible(true)
+        .with_code_cache(std::sync::Arc::new(kiln_runner::CodeCache::new(16 << 20)));
+    let cold = runner.call(request);
+    let warm = runner.call(request);
+    assert!(
+        cold.error.is_none() && warm.error.is_none(),
+        "{:?}",
+        cold.error
+    );
+    assert_eq!(
+        cold.answer, warm.answer,
+        "reproducible answers, cached or not"
+    );
+    assert_eq!(runner.code_cache().unwrap().stats().hits, 1);
+    (cold.metrics.fuel, warm.metrics.fuel)
+}
+
+fn warm_calls_stay_within_their_fuel_budget() {
+    let (cold, warm) = cold_and_warm(&add());
+    let drift = (warm as f64 - ADD_FUEL_SNAPSHOT_WARM as f64) / ADD_FUEL_SNAPSHOT_WARM as f64;
+    assert!(
+        drift.abs() <= TOLERANCE,
+        "the add call with its code cached used {warm} fuel (cold: {cold}), {:+.1}% from the \
+         recorded {ADD_FUEL_SNAPSHOT_WARM} (tolerance ±{:.0}%). If the change is intended, set \
+         ADD_FUEL_SNAPSHOT_WARM to {warm} in tests/all/fuel.rs.",
+        drift * 100.0,
+        TOLERANCE * 100.0
+    );
+    // 10 KB of community code: parsing it is most of the cold call.
+    let code10k = std::fs::read(root().join("benches/calls/code10k.json")).unwrap();
+    let (cold, warm) = cold_and_warm(&code10k);
+    eprintln!(
+        "fuel: code-10k cold {cold}, warm {warm} ({:.2}× less)",
+        cold as f64 / warm as f64
+    );
+    assert!(
+        3 * warm <= cold,
+        "code-10k: cold {cold}, warm {warm}: under 3× less"
+    );
+}
+
 /// This module's trials, named `fuel::<test>`.
 pub fn trials() -> Vec<libtest_mimic::Trial> {
     vec![
         trial(
             "fuel::the_add_call_stays_within_its_fuel_budget",
             the_add_call_stays_within_its_fuel_budget,
+        ),
+        trial(
+            "fuel::warm_calls_stay_within_their_fuel_budget",
+            warm_calls_stay_within_their_fuel_budget,
         ),
         trial(
             "fuel::the_snapshot_does_a_fraction_of_the_baselines_work",

@@ -15,6 +15,7 @@
 mod bench;
 mod big;
 mod cli;
+mod code_cache;
 mod common;
 mod conformance;
 mod converters;
@@ -40,6 +41,7 @@ fn main() {
     trials.extend(converters::trials());
     trials.extend(errors::trials());
     trials.extend(cli::trials());
+    trials.extend(code_cache::trials());
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
     trials.extend(custom::trials());

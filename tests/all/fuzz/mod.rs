@@ -32,6 +32,9 @@ use std::time::{Duration, Instant};
 /// The three artifacts under test, loaded in this process with deterministic limits.
 struct Artifacts {
     snapshot: Runner,
+    /// The snapshot again, with a compiled-code cache: each case's first call compiles its
+    /// code, the second loads it.
+    cached: Runner,
     bytecode: Runner,
     plain: Runner,
 }
@@ -51,6 +54,8 @@ fn load(kind: ArtifactKind) -> Runner {
 fn artifacts_in_process() -> Artifacts {
     Artifacts {
         snapshot: load(ArtifactKind::Snapshot),
+        cached: load(ArtifactKind::Snapshot)
+            .with_code_cache(std::sync::Arc::new(kiln_runner::CodeCache::new(16 << 20))),
         bytecode: load(ArtifactKind::Bytecode),
         plain: load(ArtifactKind::Plain),
     }
@@ -65,6 +70,12 @@ fn check_case(artifacts: &Artifacts, case: &Case) -> Result<(), TestCaseError> {
     let bytecode = artifacts.bytecode.call(bytes).answer;
     let plain = artifacts.plain.call(bytes).answer;
     compare_answers(&snapshot, &again, &bytecode, &plain).map_err(TestCaseError::fail)?;
+    // Cache off ≡ cache on, whether the code was compiled just now or is loaded compiled.
+    for pass in ["missed", "cached"] {
+        let cached = artifacts.cached.call(bytes).answer;
+        compare_answers(&snapshot, &cached, &bytecode, &plain)
+            .map_err(|why| TestCaseError::fail(format!("with the code cache ({pass}): {why}")))?;
+    }
     check_answer(&snapshot, &expect)
         .map_err(|why| TestCaseError::fail(format!("{why}\nanswer: {snapshot}")))
 }

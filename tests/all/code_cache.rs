@@ -1,0 +1,300 @@
+//! The compiled-code cache against code made to confuse it (`<kind>::code_cache::<case>`):
+//! texts that differ only in a comment or in a Unicode escape, one code under two function
+//! names, code that can tell a first run from a second, code that does not compile, a code
+//! string too big to cache, and a cache filled past its bound. Each case runs in one
+//! `kiln run --jsonl --stats` process (so later calls load what earlier ones compiled) and is
+//! compared with the answers of the same requests without a cache; the cache's counters
+//! (`--stats`) show the cache was really used. The corpus, conformance and fuzz differentials
+//! (cache on ≡ cache off ≡ plain) live with those trials.
+
+use crate::common::*;
+use kiln_compiler::ArtifactKind;
+use libtest_mimic::Trial;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::process::Stdio;
+
+/// An executor-form request for `code`, calling `name` with string arguments.
+fn request(code: &str, name: &str, args: &[&str]) -> Vec<u8> {
+    let mut arguments = serde_json::Map::new();
+    for (i, arg) in args.iter().enumerate() {
+        arguments.insert(
+            format!("{name}K{}", i + 1),
+            json!({"Z1K1": "Z6", "Z6K1": arg}),
+        );
+    }
+    json!({"codeString": code, "functionName": name, "functionArguments": arguments})
+        .to_string()
+        .into_bytes()
+}
+
+/// The cache's counters as `--stats` prints them: (name, value) pairs.
+struct Stats(Vec<(String, u64)>);
+
+impl Stats {
+    fn parse(stderr: &str) -> Self {
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("kiln: code cache:"))
+            .unwrap_or_else(|| panic!("no code cache counters in stderr:\n{stderr}"));
+        let mut pairs = Vec::new();
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
+            .filter(|w| !w.is_empty())
+            .collect();
+        for pair in words.windows(2) {
+            if let Ok(n) = pair[0].parse::<u64>() {
+                pairs.push((pair[1].to_string(), n));
+            }
+        }
+        Stats(pairs)
+    }
+
+    fn get(&self, name: &str) -> u64 {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.0))
+    }
+}
+
+/// `lines` through one `kiln run --jsonl --stats` process with the cache on: the answers and
+/// the counters.
+fn cached(kind: ArtifactKind, lines: &[Vec<u8>], extra: &[&str]) -> (Vec<Value>, Stats) {
+    let mut args = vec!["--deterministic", "--stats"];
+    args.extend_from_slice(extra);
+    let mut child = spawn_jsonl(&cwasm(kind), &args, Stdio::piped());
+    let mut stdin = child.stdin.take().unwrap();
+    let input: Vec<u8> = lines
+        .iter()
+        .flat_map(|line| line.iter().copied().chain(std::iter::once(b'\n')))
+        .collect();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(child.wait().unwrap().success(), "kiln run failed: {stderr}");
+    let answers: Vec<Value> = stdout.lines().map(parse).collect();
+    assert_eq!(answers.len(), lines.len(), "one answer per request");
+    (answers, Stats::parse(&stderr))
+}
+
+/// The same lines without a cache.
+fn uncached(kind: ArtifactKind, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["--deterministic", "--code-cache-mb", "0"];
+    args.extend_from_slice(extra);
+    run_jsonl(&cwasm(kind), lines, &args)
+}
+
+/// Runs `lines` with and without the cache: the answers must be the same, byte for byte.
+fn same_with_and_without(
+    kind: ArtifactKind,
+    lines: &[Vec<u8>],
+    extra: &[&str],
+) -> (Vec<Value>, Stats) {
+    let (with, stats) = cached(kind, lines, extra);
+    let without = uncached(kind, lines, extra);
+    for (i, (a, b)) in with.iter().zip(&without).enumerate() {
+        assert_eq!(
+            a, b,
+            "request {i}: the cached answer differs from the uncached one"
+        );
+    }
+    (with, stats)
+}
+
+fn value(answer: &Value) -> String {
+    string_value(answer).unwrap_or_else(|| panic!("not a string value: {answer}"))
+}
+
+/// A function that answers its own source text: a text compiled from the other text would
+/// answer the other source.
+const SELF_SOURCE: &str = "function Z1000() { return String(Z1000); }";
+
+fn comment_only_difference(kind: ArtifactKind) {
+    let a = request(SELF_SOURCE, "Z1000", &[]);
+    let b = request(
+        &format!("{SELF_SOURCE} // same code, one comment more"),
+        "Z1000",
+        &[],
+    );
+    let c = request(&SELF_SOURCE.replace("return", "/* */ return"), "Z1000", &[]);
+    let (answers, stats) =
+        same_with_and_without(kind, &[a.clone(), a, b.clone(), b, c.clone(), c], &[]);
+    assert_eq!(value(&answers[0]), SELF_SOURCE);
+    assert_eq!(value(&answers[1]), SELF_SOURCE);
+    assert_eq!(
+        value(&answers[4]),
+        SELF_SOURCE.replace("return", "/* */ return")
+    );
+    assert_eq!((stats.get("misses"), stats.get("hits")), (3, 3));
+}
+
+fn unicode_escape_of_an_identifier(kind: ArtifactKind) {
+    let plain = "function Z1000() { var abc = 'x'; return abc + String(Z1000); }";
+    let escaped = "function Z1000() { var \\u0061bc = 'x'; return abc + String(Z1000); }";
+    let lines = [
+        request(plain, "Z1000", &[]),
+        request(escaped, "Z1000", &[]),
+        request(plain, "Z1000", &[]),
+        request(escaped, "Z1000", &[]),
+    ];
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    assert_eq!(value(&answers[2]), format!("x{plain}"));
+    assert_eq!(value(&answers[3]), format!("x{escaped}"));
+    assert_eq!((stats.get("misses"), stats.get("hits")), (2, 2));
+}
+
+fn one_code_two_function_names(kind: ArtifactKind) {
+    let code = "function Z1000(x) { return 'one:' + x; }\nfunction Z1001(x) { return 'two:' + x; }";
+    let first = request(code, "Z1000", &["a"]);
+    let second = request(code, "Z1001", &["a"]);
+    let lines = [first.clone(), second.clone(), first, second];
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    let values: Vec<String> = answers.iter().map(value).collect();
+    assert_eq!(values, ["one:a", "two:a", "one:a", "two:a"]);
+    assert_eq!((stats.get("misses"), stats.get("hits")), (2, 2));
+}
+
+/// Code that would behave differently on a second run if anything of the first (state,
+/// positions, source text, the way it was loaded) reached it.
+fn code_that_could_tell_its_second_run(kind: ArtifactKind) {
+    let code = r#"
+        globalThis.runs = (globalThis.runs || 0) + 1;
+        var topLevelStack = new Error('here').stack;
+        function Z1000() {
+            if (globalThis.runs !== 1) throw new Error('second run: ' + globalThis.runs);
+            var inner = (function () { return new Error('inner').stack; })();
+            return [topLevelStack, inner, String(Z1000), typeof eval,
+                    Object.keys(globalThis).join(',')].join('\n---\n');
+        }"#;
+    let line = request(code, "Z1000", &[]);
+    let (answers, stats) = same_with_and_without(kind, &[line.clone(), line.clone(), line], &[]);
+    assert_eq!(answers[0], answers[2]);
+    let text = value(&answers[2]);
+    assert!(
+        text.contains("<input>:"),
+        "stack positions name the evaluated code: {text}"
+    );
+    assert!(
+        !text.contains("__kiln"),
+        "nothing of kiln's is visible: {text}"
+    );
+    assert_eq!((stats.get("misses"), stats.get("hits")), (1, 2));
+}
+
+/// Code that breaks out of the function it is wrapped in and declares at the top level of the
+/// evaluated text: indirect eval's scoping must hold for loaded code too.
+fn code_breaking_out_of_its_wrapper(kind: ArtifactKind) {
+    let code = "}; let lexical = 1; var variable = 2; function Z1000() { \
+        return [typeof lexical, typeof globalThis.lexical, delete globalThis.variable, \
+        typeof globalThis.variable].join(' '); } 0, function () {";
+    let line = request(code, "Z1000", &[]);
+    let (answers, stats) = same_with_and_without(kind, &[line.clone(), line], &[]);
+    assert_eq!(value(&answers[1]), "number undefined true undefined");
+    assert_eq!((stats.get("misses"), stats.get("hits")), (1, 1));
+}
+
+fn code_that_does_not_compile(kind: ArtifactKind) {
+    let line = request("function Z1000( { return 1; }", "Z1000", &[]);
+    let (answers, stats) = same_with_and_without(kind, &[line.clone(), line.clone(), line], &[]);
+    for answer in &answers {
+        assert_error(
+            answer,
+            Some("Z507"),
+            "SyntaxError",
+            "a syntax error, cached or not",
+        );
+    }
+    assert_eq!(answers[0], answers[2]);
+    // The syntax error is cached: the second and third calls are hits.
+    assert_eq!((stats.get("misses"), stats.get("hits")), (1, 2));
+}
+
+fn a_huge_code_string(kind: ArtifactKind) {
+    // Over a quarter of a 1 MiB cache: evaluated every time, never compiled into it.
+    let filler = "x".repeat(400 << 10);
+    let code = format!("function Z1000() {{ return '{filler}'.length + ''; }}");
+    let line = request(&code, "Z1000", &[]);
+    let (answers, stats) =
+        same_with_and_without(kind, &[line.clone(), line], &["--code-cache-mb", "1"]);
+    assert_eq!(value(&answers[1]), (400 << 10).to_string());
+    assert_eq!(stats.get("misses"), 1);
+    assert_eq!(
+        stats.get("uncacheable"),
+        1,
+        "the second lookup knows not to wait for it"
+    );
+    assert!(stats.get("bytes") < 1024, "nothing of it is kept");
+}
+
+fn a_cache_filled_past_its_bound(kind: ArtifactKind) {
+    // 40 distinct codes of about 24 KiB (bytecode keeps the source: more) through a 1 MiB cache.
+    let codes: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "function Z1000() {{ return '{i}:' + '{}'.length; }}",
+                "y".repeat(24 << 10)
+            )
+        })
+        .collect();
+    let mut lines: Vec<Vec<u8>> = codes.iter().map(|c| request(c, "Z1000", &[])).collect();
+    // The first codes again: evicted by now, so compiled again, still right.
+    lines.extend(codes[..3].iter().map(|c| request(c, "Z1000", &[])));
+    let (answers, stats) = same_with_and_without(kind, &lines, &["--code-cache-mb", "1"]);
+    for (i, answer) in answers.iter().enumerate() {
+        assert_eq!(value(answer), format!("{}:{}", i % 40, 24 << 10));
+    }
+    assert!(stats.get("evictions") > 0, "the bound was reached");
+    assert!(stats.get("bytes") <= 1 << 20, "the bound holds");
+    assert_eq!(stats.get("misses"), 43, "evicted codes miss again");
+}
+
+/// This module's trials, one per case and artifact kind.
+pub fn trials() -> Vec<Trial> {
+    let cases: [(&str, fn(ArtifactKind)); 8] = [
+        ("comment_only_difference", comment_only_difference),
+        (
+            "unicode_escape_of_an_identifier",
+            unicode_escape_of_an_identifier,
+        ),
+        ("one_code_two_function_names", one_code_two_function_names),
+        (
+            "code_that_could_tell_its_second_run",
+            code_that_could_tell_its_second_run,
+        ),
+        (
+            "code_breaking_out_of_its_wrapper",
+            code_breaking_out_of_its_wrapper,
+        ),
+        ("code_that_does_not_compile", code_that_does_not_compile),
+        ("a_huge_code_string", a_huge_code_string),
+        (
+            "a_cache_filled_past_its_bound",
+            a_cache_filled_past_its_bound,
+        ),
+    ];
+    let mut trials = Vec::new();
+    for kind in ArtifactKind::ALL {
+        for (name, case) in cases {
+            trials.push(trial(
+                format!("{}::code_cache::{name}", kind.name()),
+                move || case(kind),
+            ));
+        }
+    }
+    trials
+}
