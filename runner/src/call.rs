@@ -3,6 +3,7 @@
 //! behind (result, stdout, stderr, whether memory growth was refused), measured in
 //! [`CallMetrics`].
 
+use crate::cancel::Cancel;
 use crate::host::{Host, MemoryLimiter};
 use crate::runner::{CallMetrics, Limits};
 use crate::wasi::{self, ClockAndRandomness};
@@ -29,14 +30,15 @@ pub(crate) struct Execution {
     pub(crate) memory_hit: bool,
 }
 
-/// Runs `request` in a fresh instance of `pre` under `limits`. `Err` carries the message of a
-/// store that could not be set up.
+/// Runs `request` in a fresh instance of `pre` under `limits`, stopped early if `cancel` is
+/// cancelled. `Err` carries the message of a store that could not be set up.
 pub(crate) fn execute(
     engine: &Engine,
     pre: &InstancePre<Host>,
     limits: &Limits,
     clock_and_randomness: ClockAndRandomness,
     request: &[u8],
+    cancel: Option<&Cancel>,
     metrics: &mut CallMetrics,
 ) -> Result<Execution, String> {
     let started = Instant::now();
@@ -58,8 +60,7 @@ pub(crate) fn execute(
     if let Err(e) = store.set_fuel(budget) {
         return Err(format!("setting fuel: {e}"));
     }
-    store.set_epoch_deadline(crate::ticker::deadline_ticks(limits.timeout));
-    store.epoch_deadline_trap();
+    crate::cancel::set_deadline(&mut store, limits.timeout, cancel);
 
     let instance = pre.instantiate(&mut store);
     metrics.instantiate = started.elapsed();

@@ -10,13 +10,15 @@
 //! Inside, one module per job: `load` (artifact and cache to module), `call` (one call's
 //! store, limits and instance), `classify` (how a call ended, as an [`ErrorType`]), `answer`
 //! (the executor's output read and written back out), `metadata` (the entries the runner
-//! adds), `ticker` (the epoch thread that makes timeouts fire) and `host` (what a store holds).
+//! adds), `ticker` (the epoch thread that makes timeouts fire), `cancel` (stopping a call from another
+//! thread) and `host` (what a store holds).
 
 #![warn(missing_docs)]
 
 mod answer;
 mod cache;
 mod call;
+mod cancel;
 mod classify;
 pub mod engine;
 pub mod envelope;
@@ -32,6 +34,7 @@ pub mod wasi;
 
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
+pub use cancel::Cancel;
 pub use errors::ErrorType;
 pub use metadata::ArtifactInfo;
 pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};

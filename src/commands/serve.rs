@@ -7,8 +7,10 @@ pub use kiln::http::Config as Args;
 
 pub fn run(args: Args) -> Result<()> {
     kiln::http::init_logging(args.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread for all the HTTP work: it only parses, hands off and writes, while the calls
+    // run on the worker pool. A second async thread would mostly wake the first (work
+    // stealing) and compete with the workers for the same cores.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -17,15 +17,22 @@ pub mod server;
 pub use config::{Config, LogFormat};
 pub use server::serve;
 
-/// Sends `tracing` events to stderr, as text or one JSON object per line; `RUST_LOG`-style
-/// filtering is not offered: info and above.
+/// Sends kiln's own `tracing` events (info and above) to stderr, as text or one JSON object per
+/// line; `RUST_LOG`-style filtering is not offered. Other crates' events are kept from warn up
+/// only: wasmtime-wasi opens an info-level span around every WASI call a guest makes, and
+/// recording those cost each HTTP call more than the service's own work.
 pub fn init_logging(format: LogFormat) {
-    let builder = tracing_subscriber::fmt()
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("kiln", tracing::Level::INFO);
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::INFO)
         .with_ansi(false);
+    let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => registry.with(layer).try_init(),
+        LogFormat::Json => registry.with(layer.json().flatten_event(true)).try_init(),
     };
 }

@@ -6,11 +6,12 @@
 //! requests never exceeds the bound. A job that waits in the queue past its wait limit is
 //! answered without a call (Z576): by its waiter ([`Ticket::abandon`]) or by the worker that
 //! reaches it, whichever comes first; a job whose client went away before a worker reached it is
-//! dropped without a call.
+//! dropped without a call, and a call whose client goes away while it runs is cancelled (its
+//! [`Ticket`] is dropped with the request's future), freeing the worker within milliseconds.
 
 use super::metrics::Metrics;
 use axum::body::Bytes;
-use kiln_runner::{CallOutcome, Runner};
+use kiln_runner::{CallOutcome, Cancel, Runner};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -47,11 +48,20 @@ const STARTED: u8 = 1;
 /// A job its waiter gave up on (past its wait limit) before a worker took it.
 const ABANDONED: u8 = 2;
 
-/// A queued job, as its waiter holds it.
+/// A queued job, as its waiter holds it. Dropping it before the reply came (the client went
+/// away, and hyper dropped the request's future) cancels the job's call.
 pub struct Ticket {
     /// The reply, when the job ends.
     pub reply: oneshot::Receiver<Reply>,
     state: Arc<AtomicU8>,
+    cancel: Cancel,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        // After the reply this changes nothing: the call is over.
+        self.cancel.cancel();
+    }
 }
 
 impl Ticket {
@@ -66,7 +76,9 @@ impl Ticket {
 
 struct Job {
     request: Bytes,
+    request_id: Option<String>,
     state: Arc<AtomicU8>,
+    cancel: Cancel,
     wait: Duration,
     timeout: Duration,
     enqueued: Instant,
@@ -121,19 +133,24 @@ impl Pool {
 
     /// Queues `request` for a worker; the reply comes when its call (limited to `timeout`) is
     /// over, or (`Expired`) when a worker reaches it after it waited longer than `wait`.
-    /// `None` when the pool is shutting down.
+    /// `request_id` names it in the log line of a cancelled call. `None` when the pool is
+    /// shutting down.
     pub fn submit(
         &self,
         slot: Slot,
         request: Bytes,
+        request_id: Option<String>,
         wait: Duration,
         timeout: Duration,
     ) -> Option<Ticket> {
         let (reply, receiver) = oneshot::channel();
         let state = Arc::new(AtomicU8::new(QUEUED));
+        let cancel = Cancel::new();
         let job = Job {
             request,
+            request_id,
             state: state.clone(),
+            cancel: cancel.clone(),
             wait,
             timeout,
             enqueued: Instant::now(),
@@ -146,6 +163,7 @@ impl Pool {
         Some(Ticket {
             reply: receiver,
             state,
+            cancel,
         })
     }
 
@@ -171,7 +189,9 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
         metrics.queue_depth.dec();
         let Job {
             request,
+            request_id,
             state,
+            cancel,
             wait,
             timeout,
             enqueued,
@@ -197,8 +217,20 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
             continue;
         }
         metrics.in_flight.inc();
-        let outcome = runner.call_with_timeout(&request, timeout);
+        let started = Instant::now();
+        let outcome = runner.call_cancellable(&request, timeout, &cancel);
         metrics.in_flight.dec();
+        if cancel.interrupted() {
+            // Nobody is left to answer: the client went away during the call.
+            metrics.cancelled.inc();
+            tracing::info!(
+                request_id = request_id.as_deref(),
+                duration_ms = started.elapsed().as_secs_f64() * 1e3,
+                outcome = "cancelled",
+                "call cancelled: its client went away"
+            );
+            continue;
+        }
         // Free the slot before answering, so the client's next request finds it free.
         drop(slot);
         drop(request);

@@ -543,6 +543,21 @@ fn not_ready_until_warm() {
     );
     let (status, answer) = server.evaluate(&add_line());
     assert_add(status, &answer, "ready");
+    // Answers name the artifact as `kiln run`'s do: its QuickJS version and bundle hash.
+    let build = kiln_compiler::inspect::inspect(&wasm).unwrap().build_info;
+    let metadata = |key| kiln_runner::envelope::metadata(&answer, key);
+    assert_eq!(
+        metadata("programmingLanguageVersion"),
+        Some(kiln_runner::envelope::string(
+            info["quickjsVersion"].as_str().unwrap()
+        )),
+        "{answer}"
+    );
+    assert_eq!(
+        metadata("kilnArtifactHash"),
+        Some(kiln_runner::envelope::string(&build.bundle_sha256)),
+        "{answer}"
+    );
     let _ = std::fs::remove_dir_all(&cache);
 }
 
@@ -617,8 +632,8 @@ fn slow_clients() {
     assert_add(status, &answer, "after slow clients");
 }
 
-/// Clients that vanish mid-call or while queued: the worker is freed, the queued call is not
-/// made, and the next client is served at once.
+/// Clients that vanish mid-call or while queued: the running call is cancelled well before its
+/// time limit, the queued calls are not made, and the next client is served at once.
 fn vanishing_clients() {
     let server = Server::start(&["--workers", "1", "--queue", "8", "--timeout-ms", "5000"]);
     let request = |body: &[u8]| {
@@ -632,7 +647,8 @@ fn vanishing_clients() {
         stream.write_all(body).unwrap();
         stream
     };
-    let running = request(&busy(800));
+    // A call that would run until its 5 s time limit.
+    let running = request(&endless());
     std::thread::sleep(Duration::from_millis(200));
     let queued: Vec<_> = (0..4).map(|_| request(&busy(800))).collect();
     std::thread::sleep(Duration::from_millis(100));
@@ -641,13 +657,24 @@ fn vanishing_clients() {
     let started = Instant::now();
     let (status, answer) = server.evaluate(&add_line());
     assert_add(status, &answer, "after vanished clients");
-    // At most the running call's rest; the four queued calls are never made.
+    // The running call is cancelled, well before its time limit; the four queued calls are
+    // never made.
     assert!(
         started.elapsed() < Duration::from_millis(1500),
         "took {:?}",
         started.elapsed()
     );
     let metrics = server.metrics();
+    assert_eq!(
+        sample(&metrics, "kiln_calls_cancelled_total"),
+        1.0,
+        "{metrics}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log().iter().any(|l| l.contains("call cancelled")) {
+        assert!(Instant::now() < deadline, "no log line: {:?}", server.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(
         sample(&metrics, "kiln_rejections_total{reason=\"client_gone\"}"),
         4.0,
