@@ -6,7 +6,7 @@ use std::time::Duration;
 pub use kiln::http::Config as Args;
 
 pub fn run(args: Args) -> Result<()> {
-    kiln::http::init_logging(args.log_format);
+    kiln::http::logging::init(args.log_format);
     // One thread for all the HTTP work: it only parses, hands off and writes, while the calls
     // run on the worker pool. A second async thread would mostly wake the first (work
     // stealing) and compete with the workers for the same cores.
@@ -17,5 +17,6 @@ pub fn run(args: Args) -> Result<()> {
     let result = runtime.block_on(kiln::http::serve(args));
     // A load still running after an early signal is abandoned, not waited for.
     runtime.shutdown_timeout(Duration::from_secs(1));
+    kiln::http::logging::flush();
     result
 }

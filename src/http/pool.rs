@@ -12,9 +12,9 @@
 use super::metrics::Metrics;
 use axum::body::Bytes;
 use kiln_runner::{CallOutcome, Cancel, Runner};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
@@ -86,10 +86,69 @@ struct Job {
     _slot: Slot,
 }
 
+/// The jobs waiting for a worker. A worker sleeps only when it is empty, and a new job wakes
+/// one sleeping worker (none when all are busy), so handing over a job costs no system call
+/// while the workers have work.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<Job>,
+    sleeping: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a job, unless the queue is closed (then it is handed back).
+    fn push(&self, job: Job) -> Result<(), Job> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(job);
+        }
+        state.jobs.push_back(job);
+        let wake = state.sleeping > 0;
+        drop(state);
+        if wake {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// The next job, waiting for one; `None` once the queue is closed and empty.
+    fn pop(&self) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state.sleeping += 1;
+            state = self.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            state.sleeping -= 1;
+        }
+    }
+
+    /// Takes no more jobs; the workers finish the queued ones, then stop.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_all();
+    }
+}
+
 /// A fixed pool of call threads over one runner.
 pub struct Pool {
     slots: Arc<Semaphore>,
-    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    queue: Arc<Queue>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     metrics: Arc<Metrics>,
 }
@@ -102,21 +161,20 @@ impl Pool {
         queue: usize,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
-        let (sender, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let jobs = Arc::new(Queue::default());
         let mut threads = Vec::with_capacity(workers);
         for index in 0..workers {
-            let receiver = receiver.clone();
+            let jobs = jobs.clone();
             let runner = runner.clone();
             let metrics = metrics.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("kiln-worker-{index}"))
-                .spawn(move || work(&runner, &receiver, &metrics))?;
+                .spawn(move || work(&runner, &jobs, &metrics))?;
             threads.push(thread);
         }
         Ok(Self {
             slots: Arc::new(Semaphore::new(workers + queue)),
-            sender: Mutex::new(Some(sender)),
+            queue: jobs,
             threads: Mutex::new(threads),
             metrics,
         })
@@ -157,9 +215,12 @@ impl Pool {
             reply,
             _slot: slot,
         };
-        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        sender.as_ref()?.send(job).ok()?;
+        // Counted before a worker can take it (and count it off).
         self.metrics.queue_depth.inc();
+        if self.queue.push(job).is_err() {
+            self.metrics.queue_depth.dec();
+            return None;
+        }
         Some(Ticket {
             reply: receiver,
             state,
@@ -169,7 +230,7 @@ impl Pool {
 
     /// Lets the workers finish every queued job, then stops them.
     pub fn shut_down(&self) {
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.queue.close();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for thread in threads {
             let _ = thread.join();
@@ -177,15 +238,8 @@ impl Pool {
     }
 }
 
-fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metrics) {
-    loop {
-        let job = {
-            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
-            match receiver.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            }
-        };
+fn work(runner: &Runner, jobs: &Queue, metrics: &Metrics) {
+    while let Some(job) = jobs.pop() {
         metrics.queue_depth.dec();
         let Job {
             request,

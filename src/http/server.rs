@@ -261,14 +261,10 @@ impl Service {
 
     /// One evaluation request, from headers to the answer's status and body.
     async fn evaluate(&self, request: Request) -> Answered {
-        let header_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let header_id = request.headers().get("x-request-id").cloned();
         let mut answered = self.answer(request).await;
         if answered.request_id.is_none() {
-            answered.request_id = header_id;
+            answered.request_id = header_id.and_then(|v| v.to_str().ok().map(str::to_string));
         }
         answered
     }

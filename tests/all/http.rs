@@ -120,6 +120,22 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The first log line containing `text`, waiting for it (lines are written in batches).
+    fn log_line(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.log().into_iter().find(|l| l.contains(text)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {text}: {:?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn evaluate(&self, body: &[u8]) -> (u16, Value) {
         let (status, text) = post(&agent(), &self.url("/1/v1/evaluate/"), body);
         (status, parse(&text))
@@ -353,13 +369,8 @@ fn the_evaluator_envelope_is_unwrapped() {
     assert_eq!(status, 408, "{answer}");
     assert_error(&answer, None, "time limit of 200 ms", "remainingTime");
     assert!(started.elapsed() < Duration::from_secs(3));
-    std::thread::sleep(Duration::from_millis(100));
-    let log = server.log();
-    let line = log
-        .iter()
-        .find(|l| l.contains("\"request_id\":\"req-42\""))
-        .unwrap_or_else(|| panic!("no JSON log line for req-42: {log:?}"));
-    let event: Value = serde_json::from_str(line).expect("JSON log lines");
+    let line = server.log_line("\"request_id\":\"req-42\"");
+    let event: Value = serde_json::from_str(&line).expect("JSON log lines");
     assert_eq!(event["status"], 200);
     assert_eq!(event["outcome"], "value");
     assert!(event["duration_ms"].as_f64().is_some(), "{event}");
@@ -670,11 +681,7 @@ fn vanishing_clients() {
         1.0,
         "{metrics}"
     );
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !server.log().iter().any(|l| l.contains("call cancelled")) {
-        assert!(Instant::now() < deadline, "no log line: {:?}", server.log());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.log_line("call cancelled");
     assert_eq!(
         sample(&metrics, "kiln_rejections_total{reason=\"client_gone\"}"),
         4.0,
