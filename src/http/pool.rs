@@ -107,11 +107,11 @@ impl Queue {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a job, unless the queue is closed (then it is handed back).
-    fn push(&self, job: Job) -> Result<(), Job> {
+    /// Adds a job; `false` (the job dropped) when the queue is closed.
+    fn push(&self, job: Job) -> bool {
         let mut state = self.lock();
         if state.closed {
-            return Err(job);
+            return false;
         }
         state.jobs.push_back(job);
         let wake = state.sleeping > 0;
@@ -119,7 +119,7 @@ impl Queue {
         if wake {
             self.wake.notify_one();
         }
-        Ok(())
+        true
     }
 
     /// The next job, waiting for one; `None` once the queue is closed and empty.
@@ -217,7 +217,7 @@ impl Pool {
         };
         // Counted before a worker can take it (and count it off).
         self.metrics.queue_depth.inc();
-        if self.queue.push(job).is_err() {
+        if !self.queue.push(job) {
             self.metrics.queue_depth.dec();
             return None;
         }
