@@ -47,6 +47,15 @@ impl BuildInfo {
     pub fn language_version(&self) -> Option<String> {
         (!self.quickjs_version.is_empty()).then(|| format!("QuickJS-ng {}", self.quickjs_version))
     }
+
+    /// What a runner serving this artifact names in every answer's metadata
+    /// (`programmingLanguageVersion`, `kilnArtifactHash`: the bundle's SHA-256).
+    pub fn artifact_info(&self) -> kiln_runner::ArtifactInfo {
+        kiln_runner::ArtifactInfo {
+            language_version: self.language_version(),
+            hash: Some(self.bundle_sha256.clone()),
+        }
+    }
 }
 
 /// The build info of a `.wasm` artifact.

@@ -3,6 +3,7 @@
 //! behind (result, stdout, stderr, whether memory growth was refused), measured in
 //! [`CallMetrics`].
 
+use crate::cancel::Cancel;
 use crate::code::CallCode;
 use crate::code_cache::CodeKey;
 use crate::host::{Host, MemoryLimiter};
@@ -45,10 +46,12 @@ pub(crate) struct Job<'a> {
     pub(crate) code: CallCode,
     /// Its stdin: the request.
     pub(crate) input: &'a [u8],
+    /// What stops it early from another thread, if anything.
+    pub(crate) cancel: Option<&'a Cancel>,
 }
 
-/// Runs `job` in a fresh instance of `pre`. `Err` carries the message of a store that could
-/// not be set up.
+/// Runs `job` in a fresh instance of `pre`, stopped early if its `cancel` is cancelled. `Err`
+/// carries the message of a store that could not be set up.
 pub(crate) fn execute(
     engine: &Engine,
     pre: &InstancePre<Host>,
@@ -61,6 +64,7 @@ pub(crate) fn execute(
         clock_and_randomness,
         code,
         input: request,
+        cancel,
     } = job;
     let started = Instant::now();
     // One byte over the cap tells an answer that was cut off from one that fits exactly.
@@ -82,8 +86,7 @@ pub(crate) fn execute(
     if let Err(e) = store.set_fuel(budget) {
         return Err(format!("setting fuel: {e}"));
     }
-    store.set_epoch_deadline(crate::ticker::deadline_ticks(limits.timeout));
-    store.epoch_deadline_trap();
+    crate::cancel::set_deadline(&mut store, limits.timeout, cancel);
 
     let instance = pre.instantiate(&mut store);
     metrics.instantiate = started.elapsed();

@@ -124,6 +124,12 @@ pub(crate) fn trap(
             }
         };
     }
+    if let Some(cancelled) = error.downcast_ref::<crate::cancel::Cancelled>() {
+        return (
+            ErrorType::Unspecified,
+            envelope::unspecified(&cancelled.to_string()),
+        );
+    }
     if memory_hit {
         return memory(limits, request, None);
     }

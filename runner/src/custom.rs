@@ -205,6 +205,7 @@ pub(crate) fn call(
         // A custom executor evaluates no community code through kiln's cache.
         code: crate::code::CallCode::new(None),
         input: request,
+        cancel: None,
     };
     let answer = match call::execute(engine, pre, job, &mut metrics) {
         Ok(execution) => {

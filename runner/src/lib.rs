@@ -10,14 +10,17 @@
 //! Inside, one module per job: `load` (artifact and cache to module), `call` (one call's
 //! store, limits and instance), `classify` (how a call ended, as an [`ErrorType`]), `answer`
 //! (the executor's output read and written back out), `custom` (calls of an executor built
-//! from any ES module, answered with its own text or a small JSON error), `metadata` (the entries the runner
-//! adds), `ticker` (the epoch thread that makes timeouts fire) and `host` (what a store holds).
+//! from any ES module, answered with its own text or a small JSON error), `metadata` (the
+//! entries the runner adds), `ticker` (the epoch thread that makes timeouts fire), `cancel`
+//! (stopping a call from another thread), `code` and `code_cache` (the compiled-code cache)
+//! and `host` (what a store holds).
 
 #![warn(missing_docs)]
 
 mod answer;
 mod cache;
 mod call;
+mod cancel;
 mod classify;
 pub mod code;
 mod code_cache;
@@ -36,6 +39,7 @@ pub mod wasi;
 
 pub use cache::{Cache, CacheEvent};
 pub use call::CALL_EXPORT;
+pub use cancel::Cancel;
 pub use code_cache::{CodeCache, CodeCacheStats};
 pub use custom::{CustomErrorType, ExecutorKind};
 pub use errors::ErrorType;

@@ -5,6 +5,7 @@
 use crate::answer::{self, Answer};
 use crate::cache::Cache;
 use crate::call::{self, Job, CALL_EXPORT};
+use crate::cancel::Cancel;
 use crate::classify;
 use crate::code::{self, CallCode};
 use crate::code_cache::{CodeCache, CodeKey};
@@ -307,25 +308,46 @@ impl Runner {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn call(&self, request: &[u8]) -> CallOutcome {
-        self.call_under(&self.limits, request)
+        self.call_under(&self.limits, request, None)
     }
 
     /// [`Runner::call`] under a shorter wall-clock limit for this call only: `timeout`, or the
     /// runner's own limit when that is shorter (a server caps each call by the time its
     /// client has left; a request's `remainingTime` does the same).
     pub fn call_with_timeout(&self, request: &[u8], timeout: Duration) -> CallOutcome {
+        self.call_limited(request, timeout, None)
+    }
+
+    /// [`Runner::call_with_timeout`] that another thread can stop with `cancel`: the call then
+    /// ends within a few milliseconds with an unspecified error (Z500), and
+    /// [`Cancel::interrupted`] tells it apart from a call that ended on its own.
+    pub fn call_cancellable(
+        &self,
+        request: &[u8],
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> CallOutcome {
+        self.call_limited(request, timeout, Some(cancel))
+    }
+
+    fn call_limited(
+        &self,
+        request: &[u8],
+        timeout: Duration,
+        cancel: Option<&Cancel>,
+    ) -> CallOutcome {
         if timeout >= self.limits.timeout {
-            return self.call(request);
+            return self.call_under(&self.limits, request, cancel);
         }
         let limits = Limits {
             timeout,
             ..self.limits.clone()
         };
-        self.call_under(&limits, request)
+        self.call_under(&limits, request, cancel)
     }
 
     /// One call under `limits` (the runner's own, or a shortened copy).
-    fn call_under(&self, limits: &Limits, request: &[u8]) -> CallOutcome {
+    fn call_under(&self, limits: &Limits, request: &[u8], cancel: Option<&Cancel>) -> CallOutcome {
         if self.executor == ExecutorKind::Custom {
             let clock = self.clock_and_randomness();
             return custom::call(&self.engine, &self.pre, limits, clock, request);
@@ -339,7 +361,7 @@ impl Runner {
             ..CallMetrics::default()
         };
         let mut misses = Vec::new();
-        let mut answer = self.run(limits, request, &mut metrics, &mut misses);
+        let mut answer = self.run(limits, request, cancel, &mut metrics, &mut misses);
         metrics.repaired = answer.repair_text();
         let result_bytes = answer.error.is_none().then(|| answer.value_len());
         metrics.total = began.elapsed();
@@ -376,6 +398,7 @@ impl Runner {
             clock_and_randomness: ClockAndRandomness::Fixed,
             code: CallCode::new(None),
             input: text,
+            cancel: None,
         };
         let compiled = match call::execute(&self.engine, &self.pre, job, &mut metrics) {
             Ok(execution)
@@ -436,6 +459,7 @@ impl Runner {
         &self,
         limits: &Limits,
         request: &[u8],
+        cancel: Option<&Cancel>,
         metrics: &mut CallMetrics,
         misses: &mut Vec<(CodeKey, Vec<u8>)>,
     ) -> Answer {
@@ -446,6 +470,7 @@ impl Runner {
             clock_and_randomness,
             code: CallCode::new(self.code_cache.clone()),
             input: request,
+            cancel,
         };
         let mut execution = match call::execute(&self.engine, &self.pre, job, metrics) {
             Ok(execution) => execution,
@@ -647,6 +672,49 @@ mod tests {
             outcome.error.map(|(_, message)| message).as_deref(),
             Some("the call exceeded the time limit of 30 ms")
         );
+    }
+
+    #[test]
+    fn a_cancelled_call_stops_early() {
+        let runner = runner(&module("(loop $l (br $l))", ""), limits());
+        let cancel = Cancel::new();
+        let stopper = {
+            let cancel = cancel.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                cancel.cancel();
+            })
+        };
+        let started = Instant::now();
+        let outcome = runner.call_cancellable(b"{}", Duration::from_secs(10), &cancel);
+        stopper.join().unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(cancel.interrupted());
+        assert_eq!(
+            outcome.error,
+            Some((
+                ErrorType::Unspecified.zid().to_string(),
+                "the call was cancelled by its caller".to_string()
+            ))
+        );
+        // Not cancelled: its time limit still holds, and an answer is not marked interrupted.
+        let cancel = Cancel::new();
+        let outcome = runner.call_cancellable(b"{}", Duration::from_millis(30), &cancel);
+        assert_eq!(
+            outcome.error.map(|(_, message)| message).as_deref(),
+            Some("the call exceeded the time limit of 30 ms")
+        );
+        assert!(!cancel.interrupted());
+        let answers = self::runner(&module(&write_all(ANSWER), ANSWER), limits());
+        let cancel = Cancel::new();
+        let outcome = answers.call_cancellable(b"{}", Duration::from_secs(1), &cancel);
+        assert_eq!(outcome.error, None);
+        cancel.cancel();
+        assert!(cancel.is_cancelled() && !cancel.interrupted());
     }
 
     #[test]

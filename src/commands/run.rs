@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use kiln_runner::engine::Allocation;
-use kiln_runner::{ArtifactInfo, Cache, Runner};
+use kiln_runner::{Cache, Runner};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -58,9 +58,14 @@ pub fn run(args: Args) -> Result<()> {
         Some(dir) => Some(Cache::new(dir)),
         None => Cache::default_location(),
     };
+    // What the artifact's build info says for the metadata; nothing when it cannot be read (a
+    // module not built by `kiln build` still runs).
+    let info = kiln_compiler::inspect::inspect(&args.artifact)
+        .map(|inspection| inspection.build_info.artifact_info())
+        .unwrap_or_default();
     let mut runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
         .reproducible(args.deterministic)
-        .with_artifact_info(artifact_info(&args.artifact))
+        .with_artifact_info(info)
         .with_executor(kiln_compiler::inspect::executor_kind(&args.artifact));
 
     // Only a stream has later calls to serve from compiled code.
@@ -96,16 +101,4 @@ pub fn run(args: Args) -> Result<()> {
     let outcome = kiln::stream::call(&runner, &request);
     writeln!(std::io::stdout().lock(), "{}", outcome.answer)?;
     Ok(())
-}
-
-/// What the artifact's build info says for the metadata; nothing when it cannot be read (a
-/// module not built by `kiln build` still runs).
-fn artifact_info(artifact: &std::path::Path) -> ArtifactInfo {
-    match kiln_compiler::inspect::inspect(artifact) {
-        Ok(inspection) => ArtifactInfo {
-            language_version: inspection.build_info.language_version(),
-            hash: Some(inspection.build_info.bundle_sha256.clone()),
-        },
-        Err(_) => ArtifactInfo::default(),
-    }
 }

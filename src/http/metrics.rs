@@ -1,6 +1,6 @@
 //! The service's Prometheus metrics (prometheus-client, OpenMetrics text): calls by outcome
-//! and error type, call latency and fuel, calls in flight, queue depth, rejections by reason
-//! and responses by status.
+//! and error type, call latency and fuel, calls in flight, queue depth, rejections by reason,
+//! calls cancelled because their client went away, and responses by status.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -36,6 +36,11 @@ pub struct Metrics {
     responses: Family<StatusLabels, Counter>,
     duration: Histogram,
     fuel: Histogram,
+    /// The series of the common case, looked up once: calls answered with a value, and 200s.
+    value_calls: Counter,
+    ok_responses: Counter,
+    /// Calls stopped while running because their client went away.
+    pub cancelled: Counter,
     /// Calls running on a worker now.
     pub in_flight: Gauge,
     /// Calls waiting for a worker now.
@@ -61,6 +66,16 @@ impl Metrics {
         let fuel = Histogram::new(exponential_buckets(1e4, 10.0, 10));
         let in_flight = Gauge::default();
         let queue_depth = Gauge::default();
+        let cancelled = Counter::default();
+        let value_calls = calls
+            .get_or_create(&CallLabels {
+                outcome: "value",
+                error_type: String::new(),
+            })
+            .clone();
+        let ok_responses = responses
+            .get_or_create(&StatusLabels { status: 200 })
+            .clone();
         registry.register(
             "calls",
             "Calls answered, by outcome (value or error) and error type",
@@ -82,6 +97,11 @@ impl Metrics {
             duration.clone(),
         );
         registry.register("call_fuel", "Fuel (instructions) calls used", fuel.clone());
+        registry.register(
+            "calls_cancelled",
+            "Calls stopped while running because their client went away",
+            cancelled.clone(),
+        );
         registry.register("calls_in_flight", "Calls running now", in_flight.clone());
         registry.register(
             "queue_depth",
@@ -95,6 +115,9 @@ impl Metrics {
             responses,
             duration,
             fuel,
+            value_calls,
+            ok_responses,
+            cancelled,
             in_flight,
             queue_depth,
         }
@@ -102,15 +125,18 @@ impl Metrics {
 
     /// Counts an answered call: its error type (`None` for a value), time and fuel.
     pub fn call(&self, error_type: Option<&str>, seconds: f64, fuel: u64) {
-        let labels = CallLabels {
-            outcome: if error_type.is_some() {
-                "error"
-            } else {
-                "value"
-            },
-            error_type: error_type.unwrap_or("").to_string(),
-        };
-        self.calls.get_or_create(&labels).inc();
+        match error_type {
+            None => {
+                self.value_calls.inc();
+            }
+            Some(error_type) => {
+                let labels = CallLabels {
+                    outcome: "error",
+                    error_type: error_type.to_string(),
+                };
+                self.calls.get_or_create(&labels).inc();
+            }
+        }
         self.duration.observe(seconds);
         self.fuel.observe(fuel as f64);
     }
@@ -124,7 +150,11 @@ impl Metrics {
 
     /// Counts a response to an evaluation request.
     pub fn respond(&self, status: u16) {
-        self.responses.get_or_create(&StatusLabels { status }).inc();
+        if status == 200 {
+            self.ok_responses.inc();
+        } else {
+            self.responses.get_or_create(&StatusLabels { status }).inc();
+        }
     }
 
     /// The metrics as OpenMetrics text.
@@ -148,6 +178,8 @@ mod tests {
         metrics.reject("queue_full");
         metrics.respond(429);
         metrics.in_flight.inc();
+        metrics.cancelled.inc();
+        metrics.respond(200);
         let text = metrics.encode();
         for line in [
             "kiln_calls_total{outcome=\"value\",error_type=\"\"} 1",
@@ -155,6 +187,8 @@ mod tests {
             "kiln_rejections_total{reason=\"queue_full\"} 1",
             "kiln_http_responses_total{status=\"429\"} 1",
             "kiln_calls_in_flight 1",
+            "kiln_calls_cancelled_total 1",
+            "kiln_http_responses_total{status=\"200\"} 1",
             "kiln_call_duration_seconds_count 2",
             "kiln_call_fuel_count 2",
         ] {

@@ -6,14 +6,15 @@
 //! requests never exceeds the bound. A job that waits in the queue past its wait limit is
 //! answered without a call (Z576): by its waiter ([`Ticket::abandon`]) or by the worker that
 //! reaches it, whichever comes first; a job whose client went away before a worker reached it is
-//! dropped without a call.
+//! dropped without a call, and a call whose client goes away while it runs is cancelled (its
+//! [`Ticket`] is dropped with the request's future), freeing the worker within milliseconds.
 
 use super::metrics::Metrics;
 use axum::body::Bytes;
-use kiln_runner::{CallOutcome, Runner};
+use kiln_runner::{CallOutcome, Cancel, Runner};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
@@ -47,11 +48,20 @@ const STARTED: u8 = 1;
 /// A job its waiter gave up on (past its wait limit) before a worker took it.
 const ABANDONED: u8 = 2;
 
-/// A queued job, as its waiter holds it.
+/// A queued job, as its waiter holds it. Dropping it before the reply came (the client went
+/// away, and hyper dropped the request's future) cancels the job's call.
 pub struct Ticket {
     /// The reply, when the job ends.
     pub reply: oneshot::Receiver<Reply>,
     state: Arc<AtomicU8>,
+    cancel: Cancel,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        // After the reply this changes nothing: the call is over.
+        self.cancel.cancel();
+    }
 }
 
 impl Ticket {
@@ -66,7 +76,9 @@ impl Ticket {
 
 struct Job {
     request: Bytes,
+    request_id: Option<String>,
     state: Arc<AtomicU8>,
+    cancel: Cancel,
     wait: Duration,
     timeout: Duration,
     enqueued: Instant,
@@ -74,10 +86,69 @@ struct Job {
     _slot: Slot,
 }
 
+/// The jobs waiting for a worker. A worker sleeps only when it is empty, and a new job wakes
+/// one sleeping worker (none when all are busy), so handing over a job costs no system call
+/// while the workers have work.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    jobs: VecDeque<Job>,
+    sleeping: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a job; `false` (the job dropped) when the queue is closed.
+    fn push(&self, job: Job) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        state.jobs.push_back(job);
+        let wake = state.sleeping > 0;
+        drop(state);
+        if wake {
+            self.wake.notify_one();
+        }
+        true
+    }
+
+    /// The next job, waiting for one; `None` once the queue is closed and empty.
+    fn pop(&self) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state.sleeping += 1;
+            state = self.wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            state.sleeping -= 1;
+        }
+    }
+
+    /// Takes no more jobs; the workers finish the queued ones, then stop.
+    fn close(&self) {
+        self.lock().closed = true;
+        self.wake.notify_all();
+    }
+}
+
 /// A fixed pool of call threads over one runner.
 pub struct Pool {
     slots: Arc<Semaphore>,
-    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    queue: Arc<Queue>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     metrics: Arc<Metrics>,
 }
@@ -90,21 +161,20 @@ impl Pool {
         queue: usize,
         metrics: Arc<Metrics>,
     ) -> std::io::Result<Self> {
-        let (sender, receiver) = mpsc::channel::<Job>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let jobs = Arc::new(Queue::default());
         let mut threads = Vec::with_capacity(workers);
         for index in 0..workers {
-            let receiver = receiver.clone();
+            let jobs = jobs.clone();
             let runner = runner.clone();
             let metrics = metrics.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("kiln-worker-{index}"))
-                .spawn(move || work(&runner, &receiver, &metrics))?;
+                .spawn(move || work(&runner, &jobs, &metrics))?;
             threads.push(thread);
         }
         Ok(Self {
             slots: Arc::new(Semaphore::new(workers + queue)),
-            sender: Mutex::new(Some(sender)),
+            queue: jobs,
             threads: Mutex::new(threads),
             metrics,
         })
@@ -121,37 +191,46 @@ impl Pool {
 
     /// Queues `request` for a worker; the reply comes when its call (limited to `timeout`) is
     /// over, or (`Expired`) when a worker reaches it after it waited longer than `wait`.
-    /// `None` when the pool is shutting down.
+    /// `request_id` names it in the log line of a cancelled call. `None` when the pool is
+    /// shutting down.
     pub fn submit(
         &self,
         slot: Slot,
         request: Bytes,
+        request_id: Option<String>,
         wait: Duration,
         timeout: Duration,
     ) -> Option<Ticket> {
         let (reply, receiver) = oneshot::channel();
         let state = Arc::new(AtomicU8::new(QUEUED));
+        let cancel = Cancel::new();
         let job = Job {
             request,
+            request_id,
             state: state.clone(),
+            cancel: cancel.clone(),
             wait,
             timeout,
             enqueued: Instant::now(),
             reply,
             _slot: slot,
         };
-        let sender = self.sender.lock().unwrap_or_else(|p| p.into_inner());
-        sender.as_ref()?.send(job).ok()?;
+        // Counted before a worker can take it (and count it off).
         self.metrics.queue_depth.inc();
+        if !self.queue.push(job) {
+            self.metrics.queue_depth.dec();
+            return None;
+        }
         Some(Ticket {
             reply: receiver,
             state,
+            cancel,
         })
     }
 
     /// Lets the workers finish every queued job, then stops them.
     pub fn shut_down(&self) {
-        self.sender.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.queue.close();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         for thread in threads {
             let _ = thread.join();
@@ -159,19 +238,14 @@ impl Pool {
     }
 }
 
-fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metrics) {
-    loop {
-        let job = {
-            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
-            match receiver.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            }
-        };
+fn work(runner: &Runner, jobs: &Queue, metrics: &Metrics) {
+    while let Some(job) = jobs.pop() {
         metrics.queue_depth.dec();
         let Job {
             request,
+            request_id,
             state,
+            cancel,
             wait,
             timeout,
             enqueued,
@@ -197,8 +271,20 @@ fn work(runner: &Runner, receiver: &Mutex<mpsc::Receiver<Job>>, metrics: &Metric
             continue;
         }
         metrics.in_flight.inc();
-        let outcome = runner.call_with_timeout(&request, timeout);
+        let started = Instant::now();
+        let outcome = runner.call_cancellable(&request, timeout, &cancel);
         metrics.in_flight.dec();
+        if cancel.interrupted() {
+            // Nobody is left to answer: the client went away during the call.
+            metrics.cancelled.inc();
+            tracing::info!(
+                request_id = request_id.as_deref(),
+                duration_ms = started.elapsed().as_secs_f64() * 1e3,
+                outcome = "cancelled",
+                "call cancelled: its client went away"
+            );
+            continue;
+        }
         // Free the slot before answering, so the client's next request finds it free.
         drop(slot);
         drop(request);

@@ -226,13 +226,22 @@ impl Service {
         let allocation = Allocation::Pooling {
             instances: u32::try_from(workers + 1).unwrap_or(u32::MAX),
         };
+        // The build info names the artifact in `/_info` and in every answer's metadata, as
+        // under `kiln run`; a module not built by `kiln build` is served without it.
+        let inspection = kiln_compiler::inspect::inspect(&config.artifact).ok();
         let runner = Runner::load_with_cache(
             &config.artifact,
             allocation,
             config.limits(),
             cache.as_ref(),
         )?
-        .reproducible(config.deterministic);
+        .reproducible(config.deterministic)
+        .with_artifact_info(
+            inspection
+                .as_ref()
+                .map(|inspection| inspection.build_info.artifact_info())
+                .unwrap_or_default(),
+        );
         for note in runner.notes() {
             tracing::info!(note = note.as_str(), "artifact");
         }
@@ -243,7 +252,7 @@ impl Service {
         let runner = Arc::new(runner);
         let pool = Pool::start(runner.clone(), workers, config.queue, self.metrics.clone())
             .context("starting the worker threads")?;
-        let info = info_json(config, workers).to_string();
+        let info = info_json(config, workers, inspection.as_ref()).to_string();
         if self.ready.set(Ready { runner, pool, info }).is_err() {
             bail!("the artifact was loaded twice");
         }
@@ -252,14 +261,10 @@ impl Service {
 
     /// One evaluation request, from headers to the answer's status and body.
     async fn evaluate(&self, request: Request) -> Answered {
-        let header_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let header_id = request.headers().get("x-request-id").cloned();
         let mut answered = self.answer(request).await;
         if answered.request_id.is_none() {
-            answered.request_id = header_id;
+            answered.request_id = header_id.and_then(|v| v.to_str().ok().map(str::to_string));
         }
         answered
     }
@@ -324,7 +329,11 @@ impl Service {
         let request_id = fields.request_id;
         let executor_request = body;
         let queued = Instant::now();
-        let Some(mut ticket) = ready.pool.submit(slot, executor_request, wait, timeout) else {
+        let submitted =
+            ready
+                .pool
+                .submit(slot, executor_request, request_id.clone(), wait, timeout);
+        let Some(mut ticket) = submitted else {
             return refuse(
                 ServiceError::NotReady,
                 "its shutdown (the evaluator is draining its calls)",
@@ -485,15 +494,18 @@ async fn metrics_text(State(service): State<Arc<Service>>) -> Response {
 }
 
 /// What `/_info` says once ready: who we are and what we serve.
-fn info_json(config: &Config, workers: usize) -> serde_json::Value {
-    let inspection = kiln_compiler::inspect::inspect(&config.artifact).ok();
-    let sha256 = match &inspection {
+fn info_json(
+    config: &Config,
+    workers: usize,
+    inspection: Option<&kiln_compiler::inspect::Inspection>,
+) -> serde_json::Value {
+    let sha256 = match inspection {
         Some(inspection) => Some(inspection.sha256.clone()),
         None => std::fs::read(&config.artifact)
             .ok()
             .map(|bytes| kiln_compiler::sha256_hex(&bytes)),
     };
-    let build = inspection.as_ref().map(|i| &i.build_info);
+    let build = inspection.map(|i| &i.build_info);
     serde_json::json!({
         "name": "kiln",
         "version": kiln_runner::KILN_VERSION,

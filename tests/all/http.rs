@@ -120,6 +120,22 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The first log line containing `text`, waiting for it (lines are written in batches).
+    fn log_line(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.log().into_iter().find(|l| l.contains(text)) {
+                return line;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no log line with {text}: {:?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn evaluate(&self, body: &[u8]) -> (u16, Value) {
         let (status, text) = post(&agent(), &self.url("/1/v1/evaluate/"), body);
         (status, parse(&text))
@@ -353,13 +369,8 @@ fn the_evaluator_envelope_is_unwrapped() {
     assert_eq!(status, 408, "{answer}");
     assert_error(&answer, None, "time limit of 200 ms", "remainingTime");
     assert!(started.elapsed() < Duration::from_secs(3));
-    std::thread::sleep(Duration::from_millis(100));
-    let log = server.log();
-    let line = log
-        .iter()
-        .find(|l| l.contains("\"request_id\":\"req-42\""))
-        .unwrap_or_else(|| panic!("no JSON log line for req-42: {log:?}"));
-    let event: Value = serde_json::from_str(line).expect("JSON log lines");
+    let line = server.log_line("\"request_id\":\"req-42\"");
+    let event: Value = serde_json::from_str(&line).expect("JSON log lines");
     assert_eq!(event["status"], 200);
     assert_eq!(event["outcome"], "value");
     assert!(event["duration_ms"].as_f64().is_some(), "{event}");
@@ -543,6 +554,21 @@ fn not_ready_until_warm() {
     );
     let (status, answer) = server.evaluate(&add_line());
     assert_add(status, &answer, "ready");
+    // Answers name the artifact as `kiln run`'s do: its QuickJS version and bundle hash.
+    let build = kiln_compiler::inspect::inspect(&wasm).unwrap().build_info;
+    let metadata = |key| kiln_runner::envelope::metadata(&answer, key);
+    assert_eq!(
+        metadata("programmingLanguageVersion"),
+        Some(kiln_runner::envelope::string(
+            info["quickjsVersion"].as_str().unwrap()
+        )),
+        "{answer}"
+    );
+    assert_eq!(
+        metadata("kilnArtifactHash"),
+        Some(kiln_runner::envelope::string(&build.bundle_sha256)),
+        "{answer}"
+    );
     let _ = std::fs::remove_dir_all(&cache);
 }
 
@@ -617,8 +643,8 @@ fn slow_clients() {
     assert_add(status, &answer, "after slow clients");
 }
 
-/// Clients that vanish mid-call or while queued: the worker is freed, the queued call is not
-/// made, and the next client is served at once.
+/// Clients that vanish mid-call or while queued: the running call is cancelled well before its
+/// time limit, the queued calls are not made, and the next client is served at once.
 fn vanishing_clients() {
     let server = Server::start(&["--workers", "1", "--queue", "8", "--timeout-ms", "5000"]);
     let request = |body: &[u8]| {
@@ -632,7 +658,8 @@ fn vanishing_clients() {
         stream.write_all(body).unwrap();
         stream
     };
-    let running = request(&busy(800));
+    // A call that would run until its 5 s time limit.
+    let running = request(&endless());
     std::thread::sleep(Duration::from_millis(200));
     let queued: Vec<_> = (0..4).map(|_| request(&busy(800))).collect();
     std::thread::sleep(Duration::from_millis(100));
@@ -641,13 +668,20 @@ fn vanishing_clients() {
     let started = Instant::now();
     let (status, answer) = server.evaluate(&add_line());
     assert_add(status, &answer, "after vanished clients");
-    // At most the running call's rest; the four queued calls are never made.
+    // The running call is cancelled, well before its time limit; the four queued calls are
+    // never made.
     assert!(
         started.elapsed() < Duration::from_millis(1500),
         "took {:?}",
         started.elapsed()
     );
     let metrics = server.metrics();
+    assert_eq!(
+        sample(&metrics, "kiln_calls_cancelled_total"),
+        1.0,
+        "{metrics}"
+    );
+    server.log_line("call cancelled");
     assert_eq!(
         sample(&metrics, "kiln_rejections_total{reason=\"client_gone\"}"),
         4.0,
