@@ -43,6 +43,9 @@ pub struct Config {
     /// Per-call limits and warning thresholds, as for `kiln run`.
     #[command(flatten)]
     pub limits: crate::limits::LimitArgs,
+    /// The compiled-code cache every worker shares.
+    #[command(flatten)]
+    pub code_cache: crate::code_cache::CodeCacheArgs,
     /// Longest a call may wait for a worker, in milliseconds, before it is answered with Z576
     /// (504); a request's `remainingTime` may shorten it [default: --timeout-ms].
     #[arg(long)]

@@ -45,6 +45,10 @@ pub struct Metrics {
     pub in_flight: Gauge,
     /// Calls waiting for a worker now.
     pub queue_depth: Gauge,
+    /// The compiled-code cache's counters (hits, misses, uncacheable, evictions, compiles)
+    /// and sizes (entries, bytes), brought up to date at each scrape.
+    code_cache_counters: [Counter; 5],
+    code_cache_sizes: [Gauge; 2],
 }
 
 impl Default for Metrics {
@@ -108,8 +112,42 @@ impl Metrics {
             "Calls waiting for a worker now",
             queue_depth.clone(),
         );
+        let code_cache_counters: [Counter; 5] = Default::default();
+        let code_cache_sizes: [Gauge; 2] = Default::default();
+        for (counter, (name, help)) in code_cache_counters.iter().zip([
+            (
+                "code_cache_hits",
+                "Community code loaded compiled from the code cache",
+            ),
+            (
+                "code_cache_misses",
+                "Community code not in the code cache (parsed, then compiled)",
+            ),
+            (
+                "code_cache_uncacheable",
+                "Community code known not to be worth caching (parsed)",
+            ),
+            (
+                "code_cache_evictions",
+                "Code cache entries dropped to stay within its bound",
+            ),
+            (
+                "code_cache_compiles",
+                "Compile calls that filled the code cache",
+            ),
+        ]) {
+            registry.register(name, help, counter.clone());
+        }
+        for (gauge, (name, help)) in code_cache_sizes.iter().zip([
+            ("code_cache_entries", "Entries in the code cache now"),
+            ("code_cache_bytes", "Bytes the code cache holds now"),
+        ]) {
+            registry.register(name, help, gauge.clone());
+        }
         Self {
             registry,
+            code_cache_counters,
+            code_cache_sizes,
             calls,
             rejections,
             responses,
@@ -154,6 +192,27 @@ impl Metrics {
             self.ok_responses.inc();
         } else {
             self.responses.get_or_create(&StatusLabels { status }).inc();
+        }
+    }
+
+    /// Brings the code cache's series up to `stats` (its counters only grow).
+    pub fn record_code_cache(&self, stats: &kiln_runner::CodeCacheStats) {
+        let totals = [
+            stats.hits,
+            stats.misses,
+            stats.uncacheable,
+            stats.evictions,
+            stats.compiles,
+        ];
+        for (counter, total) in self.code_cache_counters.iter().zip(totals) {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        for (gauge, value) in self
+            .code_cache_sizes
+            .iter()
+            .zip([stats.entries, stats.bytes])
+        {
+            gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
         }
     }
 

@@ -242,6 +242,10 @@ impl Service {
                 .map(|inspection| inspection.build_info.artifact_info())
                 .unwrap_or_default(),
         );
+        let runner = match config.code_cache.cache() {
+            Some(cache) => runner.with_code_cache(cache),
+            None => runner,
+        };
         for note in runner.notes() {
             tracing::info!(note = note.as_str(), "artifact");
         }
@@ -485,6 +489,13 @@ async fn info(State(service): State<Arc<Service>>) -> Response {
 }
 
 async fn metrics_text(State(service): State<Arc<Service>>) -> Response {
+    if let Some(cache) = service
+        .ready
+        .get()
+        .and_then(|ready| ready.runner.code_cache())
+    {
+        service.metrics.record_code_cache(&cache.stats());
+    }
     let mut response = Response::new(Body::from(service.metrics.encode()));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

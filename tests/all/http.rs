@@ -572,7 +572,8 @@ fn not_ready_until_warm() {
     let _ = std::fs::remove_dir_all(&cache);
 }
 
-/// `/metrics` (here on its own port) counts calls by outcome and error type.
+/// `/metrics` (here on its own port) counts calls by outcome and error type, and the code
+/// cache's use (the add call's code, compiled after its first call, is loaded compiled).
 fn metrics_move() {
     let server = Server::start(&["--metrics-port", "0"]);
     assert_eq!(get(&server.url("/metrics")).0, 404, "not on the main port");
@@ -595,6 +596,13 @@ fn metrics_move() {
     );
     assert!(sample(&after, "kiln_call_fuel_sum") > sample(&before, "kiln_call_fuel_sum"));
     assert!(after.contains("# TYPE kiln_calls_in_flight gauge"));
+    let hits = "kiln_code_cache_hits_total";
+    assert!(
+        sample(&after, hits) >= sample(&before, hits) + 1.0,
+        "{after}"
+    );
+    assert!(sample(&after, "kiln_code_cache_entries") >= 1.0, "{after}");
+    assert!(sample(&after, "kiln_code_cache_bytes") > 0.0, "{after}");
 }
 
 /// Reads what the server sends on `stream` until it closes or `limit` passes.
