@@ -159,16 +159,15 @@ pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Valu
         .iter()
         .flat_map(|line| line.iter().copied().chain(std::iter::once(b'\n')))
         .collect();
-    let writer = std::thread::spawn(move || {
-        stdin.write_all(&input).unwrap();
-    });
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output().expect("kiln runs");
-    writer.join().unwrap();
+    let written = writer.join().unwrap();
     assert!(
         output.status.success(),
         "kiln run --jsonl failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    written.expect("kiln read every request");
     let text = String::from_utf8(output.stdout).expect("answers are UTF-8");
     let answers: Vec<Value> = text.lines().map(parse).collect();
     assert_eq!(answers.len(), lines.len(), "one answer per request line");
