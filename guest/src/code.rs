@@ -185,7 +185,12 @@ pub unsafe fn compile(ctx: *mut qjs::JSContext, text: &str) -> Result<Vec<u8>, O
     }
     let mut size = 0;
     // Source text and debug information kept: `toString` and stack positions as eval's.
-    let bytes = qjs::JS_WriteObject(ctx, &mut size, function, qjs::JS_WRITE_OBJ_BYTECODE as c_int);
+    let bytes = qjs::JS_WriteObject(
+        ctx,
+        &mut size,
+        function,
+        qjs::JS_WRITE_OBJ_BYTECODE as c_int,
+    );
     qjs::JS_FreeValue(ctx, function);
     if bytes.is_null() {
         qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));

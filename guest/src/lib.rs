@@ -217,7 +217,9 @@ fn take_entry<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, String> {
     // never sees it after its top level.
     let eval_global = code::EVAL_GLOBAL.to_string_lossy();
     if globals.contains_key(&*eval_global).unwrap_or(false) {
-        globals.remove(&*eval_global).map_err(|e| describe(ctx, e))?;
+        globals
+            .remove(&*eval_global)
+            .map_err(|e| describe(ctx, e))?;
     }
     Ok(entry)
 }
