@@ -96,9 +96,23 @@ pub fn read_producers(wasm: &[u8]) -> Result<Vec<String>> {
 /// Which contract an artifact's calls follow, as its build info says (a `.cwasm` through the
 /// `.wasm` beside it); kiln's own Wikifunctions executor when there is no build info to read.
 pub fn executor_kind(path: &Path) -> ExecutorKind {
-    inspect(path)
-        .map(|inspection| inspection.build_info.executor)
+    build_info(path)
+        .map(|info| info.executor)
         .unwrap_or_default()
+}
+
+/// The build info of the artifact at `path` (a `.cwasm` is read through the `.wasm` beside it,
+/// which carries it), and nothing else: what a runner needs before serving, without the hashing
+/// and parsing of a whole [`inspect`].
+pub fn build_info(path: &Path) -> Result<BuildInfo> {
+    let wasm_path = if path.extension().is_some_and(|e| e == "cwasm") {
+        path.with_extension("wasm")
+    } else {
+        path.to_path_buf()
+    };
+    let wasm =
+        std::fs::read(&wasm_path).with_context(|| format!("reading {}", wasm_path.display()))?;
+    read_wasm(&wasm)
 }
 
 /// What `kiln inspect` reports about a file.

@@ -60,13 +60,16 @@ pub fn run(args: Args) -> Result<()> {
     };
     // What the artifact's build info says for the metadata; nothing when it cannot be read (a
     // module not built by `kiln build` still runs).
-    let info = kiln_compiler::inspect::inspect(&args.artifact)
-        .map(|inspection| inspection.build_info.artifact_info())
-        .unwrap_or_default();
+    let build_info = kiln_compiler::inspect::build_info(&args.artifact).ok();
     let mut runner = Runner::load_with_cache(&args.artifact, allocation, limits, cache.as_ref())?
         .reproducible(args.deterministic)
-        .with_artifact_info(info)
-        .with_executor(kiln_compiler::inspect::executor_kind(&args.artifact));
+        .with_artifact_info(
+            build_info
+                .as_ref()
+                .map(|b| b.artifact_info())
+                .unwrap_or_default(),
+        )
+        .with_executor(build_info.map(|b| b.executor).unwrap_or_default());
 
     // Only a stream has later calls to serve from compiled code.
     if let (true, Some(code_cache)) = (args.jsonl, args.code_cache.cache()) {
