@@ -1,6 +1,6 @@
 //! Checks a built module against its contract, `wit/executor.wit`: the only exports are the
-//! world's functions (plus `memory`), and every import is a function of the WASI preview 1
-//! interface the world imports, with the signature the WIT declares.
+//! world's functions (plus `memory`), and every import is a function of an interface the world
+//! imports (WASI preview 1, kiln's code cache), with the signature the WIT declares.
 //!
 //! Core names are the WIT names with `-` turned into `_`; WIT `u32`/`s32` are core `i32`,
 //! `u64`/`s64` are core `i64`.
