@@ -44,7 +44,7 @@ pub use code_cache::{CodeCache, CodeCacheStats};
 pub use custom::{CustomErrorType, ExecutorKind};
 pub use errors::ErrorType;
 pub use metadata::ArtifactInfo;
-pub use runner::{CallMetrics, CallOutcome, Limits, Runner, RunnerError};
+pub use runner::{CallMetrics, CallOutcome, Limits, Missed, Runner, RunnerError};
 pub use warnings::WarningThresholds;
 
 /// The kiln version every artifact and answer is stamped with.

@@ -148,6 +148,19 @@ impl CallOutcome {
     }
 }
 
+/// Community code a call looked up in the compiled-code cache and did not find: what
+/// [`Runner::compile_missed`] compiles.
+#[derive(Debug, Default)]
+#[must_use = "compile what was missed with Runner::compile_missed, or the cache stays cold"]
+pub struct Missed(Vec<(CodeKey, Vec<u8>)>);
+
+impl Missed {
+    /// Whether the call missed nothing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Serves calls of one executor artifact.
 pub struct Runner {
     engine: Engine,
@@ -308,14 +321,14 @@ impl Runner {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn call(&self, request: &[u8]) -> CallOutcome {
-        self.call_under(&self.limits, request, None)
+        self.compiled_after(self.call_under(&self.limits, request, None))
     }
 
     /// [`Runner::call`] under a shorter wall-clock limit for this call only: `timeout`, or the
     /// runner's own limit when that is shorter (a server caps each call by the time its
     /// client has left; a request's `remainingTime` does the same).
     pub fn call_with_timeout(&self, request: &[u8], timeout: Duration) -> CallOutcome {
-        self.call_limited(request, timeout, None)
+        self.compiled_after(self.call_limited(request, timeout, None))
     }
 
     /// [`Runner::call_with_timeout`] that another thread can stop with `cancel`: the call then
@@ -327,7 +340,31 @@ impl Runner {
         timeout: Duration,
         cancel: &Cancel,
     ) -> CallOutcome {
+        self.compiled_after(self.call_limited(request, timeout, Some(cancel)))
+    }
+
+    /// [`Runner::call_cancellable`] that leaves compiling the community code the call missed
+    /// in the compiled-code cache to the caller, once the answer is on its way
+    /// ([`Runner::compile_missed`]): the calls above compile before they return.
+    pub fn call_deferring_compiles(
+        &self,
+        request: &[u8],
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> (CallOutcome, Missed) {
         self.call_limited(request, timeout, Some(cancel))
+    }
+
+    /// Compiles what a call missed in the compiled-code cache (see [`Runner::with_code_cache`]).
+    pub fn compile_missed(&self, missed: Missed) {
+        for (key, text) in missed.0 {
+            self.compile(&key, &text);
+        }
+    }
+
+    fn compiled_after(&self, (outcome, missed): (CallOutcome, Missed)) -> CallOutcome {
+        self.compile_missed(missed);
+        outcome
     }
 
     fn call_limited(
@@ -335,7 +372,7 @@ impl Runner {
         request: &[u8],
         timeout: Duration,
         cancel: Option<&Cancel>,
-    ) -> CallOutcome {
+    ) -> (CallOutcome, Missed) {
         if timeout >= self.limits.timeout {
             return self.call_under(&self.limits, request, cancel);
         }
@@ -346,14 +383,21 @@ impl Runner {
         self.call_under(&limits, request, cancel)
     }
 
-    /// One call under `limits` (the runner's own, or a shortened copy).
-    fn call_under(&self, limits: &Limits, request: &[u8], cancel: Option<&Cancel>) -> CallOutcome {
+    /// One call under `limits` (the runner's own, or a shortened copy), and the code it missed
+    /// in the compiled-code cache.
+    fn call_under(
+        &self,
+        limits: &Limits,
+        request: &[u8],
+        cancel: Option<&Cancel>,
+    ) -> (CallOutcome, Missed) {
         if self.executor == ExecutorKind::Custom {
             let clock = self.clock_and_randomness();
-            return custom::call(&self.engine, &self.pre, limits, clock, request);
+            let outcome = custom::call(&self.engine, &self.pre, limits, clock, request);
+            return (outcome, Missed::default());
         }
         if request.len() > limits.max_request_bytes {
-            return self.oversized(request.len());
+            return (self.oversized(request.len()), Missed::default());
         }
         let began = Instant::now();
         let mut metrics = CallMetrics {
@@ -366,10 +410,7 @@ impl Runner {
         let result_bytes = answer.error.is_none().then(|| answer.value_len());
         metrics.total = began.elapsed();
         let outcome = self.outcome(limits, answer, metrics, result_bytes);
-        for (key, text) in misses {
-            self.compile(&key, &text);
-        }
-        outcome
+        (outcome, Missed(misses))
     }
 
     /// Compiles one code text a call missed into the compiled-code cache, unless it is known

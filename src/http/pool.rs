@@ -272,7 +272,8 @@ fn work(runner: &Runner, jobs: &Queue, metrics: &Metrics) {
         }
         metrics.in_flight.inc();
         let started = Instant::now();
-        let outcome = runner.call_cancellable(&request, timeout, &cancel);
+        // Code the call missed in the code cache is compiled after its answer is sent.
+        let (outcome, missed) = runner.call_deferring_compiles(&request, timeout, &cancel);
         metrics.in_flight.dec();
         if cancel.interrupted() {
             // Nobody is left to answer: the client went away during the call.
@@ -283,6 +284,7 @@ fn work(runner: &Runner, jobs: &Queue, metrics: &Metrics) {
                 outcome = "cancelled",
                 "call cancelled: its client went away"
             );
+            runner.compile_missed(missed);
             continue;
         }
         // Free the slot before answering, so the client's next request finds it free.
@@ -293,5 +295,6 @@ fn work(runner: &Runner, jobs: &Queue, metrics: &Metrics) {
             outcome: Box::new(outcome),
             waited,
         });
+        runner.compile_missed(missed);
     }
 }
