@@ -307,8 +307,10 @@ mod tests {
     (module
       (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
       (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (import "kiln_code_cache" "lookup" (func (param i32 i32 i32) (result i32)))
       (memory (export "memory") 1)
-      (func (export "kiln_call")))
+      (func (export "kiln_call"))
+      (func (export "kiln_compile_code")))
     "#;
 
     fn problems(wat: &str) -> String {
@@ -396,14 +398,15 @@ mod tests {
             text.starts_with("the module breaks wit/executor.wit"),
             "{text}"
         );
-        assert_eq!(text.lines().count(), 4, "{text}");
+        // The heading, the foreign import, no memory, and each of the two missing exports.
+        assert_eq!(text.lines().count(), 5, "{text}");
     }
 
     #[test]
     fn the_runtime_exports_come_from_the_wit() {
         assert_eq!(
             executor_contract().runtime_exports(),
-            ["memory", "kiln_call"]
+            ["memory", "kiln_call", "kiln_compile_code"]
         );
         let contract = parse(
             "other.wit",

@@ -258,7 +258,7 @@ mod tests {
         assert!(before.exports.iter().any(|e| e.name == "kiln_init"));
         let after = contract::surface(&finished()).unwrap();
         let names: Vec<_> = after.exports.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["memory", "kiln_call"]);
+        assert_eq!(names, ["memory", "kiln_call", "kiln_compile_code"]);
         assert_eq!(after.imports, before.imports, "imports are untouched");
         contract::check(&executor_contract(), &finished()).unwrap();
     }

@@ -277,9 +277,15 @@ mod tests {
         assert_eq!(inspection.build_info, info());
         assert_eq!(
             inspection.exports,
-            ["memory (memory)", "kiln_call (func [] -> [])"]
+            [
+                "memory (memory)",
+                "kiln_call (func [] -> [])",
+                "kiln_compile_code (func [] -> [])"
+            ]
         );
-        assert_eq!(inspection.imports.len(), 2);
+        assert_eq!(inspection.imports.len(), 3);
+        // What a runner reads before serving: the build info alone, through the same .wasm.
+        assert_eq!(build_info(&dir.join("a.cwasm")).unwrap(), info());
         assert_eq!(inspection.producers.len(), 5);
         let missing = inspect(&dir.join("b.cwasm")).unwrap_err();
         std::fs::remove_dir_all(&dir).unwrap();

@@ -20,8 +20,10 @@ pub(crate) const GUEST_WAT: &str = r#"
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "clock_time_get" (func (param i32 i64 i32) (result i32)))
+  (import "kiln_code_cache" "fetch" (func (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func (export "kiln_call"))
+  (func (export "kiln_compile_code"))
   (func (export "kiln_init"))
   (func (export "kiln_compile"))
   (global (export "__stack_pointer") (mut i32) (i32.const 1024))
