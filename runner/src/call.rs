@@ -111,3 +111,19 @@ pub(crate) fn execute(
         misses,
     })
 }
+
+/// An execution as a test states it: how it ended, what it wrote.
+#[cfg(test)]
+pub(crate) fn test_execution(
+    result: wasmtime::Result<()>,
+    stdout: &str,
+    stderr: &str,
+) -> Execution {
+    Execution {
+        result,
+        stdout: bytes::Bytes::copy_from_slice(stdout.as_bytes()),
+        stderr: bytes::Bytes::copy_from_slice(stderr.as_bytes()),
+        memory_hit: false,
+        misses: Vec::new(),
+    }
+}

@@ -211,15 +211,7 @@ mod tests {
         }
     }
 
-    fn execution(result: wasmtime::Result<()>, stdout: &str, stderr: &str) -> Execution {
-        Execution {
-            result,
-            stdout: bytes::Bytes::copy_from_slice(stdout.as_bytes()),
-            stderr: bytes::Bytes::copy_from_slice(stderr.as_bytes()),
-            memory_hit: false,
-            misses: Vec::new(),
-        }
-    }
+    use crate::call::test_execution as execution;
 
     fn r(zid: &str) -> Value {
         json!({"Z1K1": "Z9", "Z9K1": zid})

@@ -345,15 +345,7 @@ mod tests {
     use serde_json::{json, Value};
     use std::time::Duration;
 
-    fn execution(result: wasmtime::Result<()>, stdout: &str, stderr: &str) -> Execution {
-        Execution {
-            result,
-            stdout: bytes::Bytes::copy_from_slice(stdout.as_bytes()),
-            stderr: bytes::Bytes::copy_from_slice(stderr.as_bytes()),
-            memory_hit: false,
-            misses: Vec::new(),
-        }
-    }
+    use crate::call::test_execution as execution;
 
     fn limits() -> Limits {
         Limits {

@@ -11,8 +11,6 @@ use crate::common::*;
 use kiln_compiler::ArtifactKind;
 use libtest_mimic::Trial;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::process::Stdio;
 
 /// An executor-form request for `code`, calling `name` with string arguments.
 fn request(code: &str, name: &str, args: &[&str]) -> Vec<u8> {
@@ -64,31 +62,7 @@ impl Stats {
 fn cached(kind: ArtifactKind, lines: &[Vec<u8>], extra: &[&str]) -> (Vec<Value>, Stats) {
     let mut args = vec!["--deterministic", "--stats"];
     args.extend_from_slice(extra);
-    let mut child = spawn_jsonl(&cwasm(kind), &args, Stdio::piped());
-    let mut stdin = child.stdin.take().unwrap();
-    let input: Vec<u8> = lines
-        .iter()
-        .flat_map(|line| line.iter().copied().chain(std::iter::once(b'\n')))
-        .collect();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(child.wait().unwrap().success(), "kiln run failed: {stderr}");
-    let answers: Vec<Value> = stdout.lines().map(parse).collect();
-    assert_eq!(answers.len(), lines.len(), "one answer per request");
+    let (answers, stderr) = run_jsonl_with_stderr(&cwasm(kind), lines, &args);
     (answers, Stats::parse(&stderr))
 }
 

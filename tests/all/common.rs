@@ -153,6 +153,15 @@ pub fn spawn_jsonl(artifact: &Path, extra: &[&str], stderr: Stdio) -> std::proce
 
 /// Runs `kiln run --jsonl` over `lines` and returns the answers, one per line.
 pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Value> {
+    run_jsonl_with_stderr(artifact, lines, extra).0
+}
+
+/// [`run_jsonl`], with what kiln wrote to stderr.
+pub fn run_jsonl_with_stderr(
+    artifact: &Path,
+    lines: &[Vec<u8>],
+    extra: &[&str],
+) -> (Vec<Value>, String) {
     let mut child = spawn_jsonl(artifact, extra, Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let input: Vec<u8> = lines
@@ -162,16 +171,13 @@ pub fn run_jsonl(artifact: &Path, lines: &[Vec<u8>], extra: &[&str]) -> Vec<Valu
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output().expect("kiln runs");
     let written = writer.join().unwrap();
-    assert!(
-        output.status.success(),
-        "kiln run --jsonl failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "kiln run --jsonl failed: {stderr}");
     written.expect("kiln read every request");
     let text = String::from_utf8(output.stdout).expect("answers are UTF-8");
     let answers: Vec<Value> = text.lines().map(parse).collect();
     assert_eq!(answers.len(), lines.len(), "one answer per request line");
-    answers
+    (answers, stderr)
 }
 
 /// Runs `kiln run` on one request file and returns the answer.
