@@ -127,3 +127,17 @@ pub(crate) fn test_execution(
         misses: Vec::new(),
     }
 }
+
+/// Small limits for tests that classify executions: 250 ms, 5000 fuel, 3 MiB of memory, a
+/// 10-byte answer and a 20-byte request.
+#[cfg(test)]
+pub(crate) fn test_limits() -> Limits {
+    Limits {
+        timeout: std::time::Duration::from_millis(250),
+        fuel: Some(5000),
+        memory_bytes: 3 << 20,
+        max_output_bytes: 10,
+        max_request_bytes: 20,
+        ..Limits::default()
+    }
+}

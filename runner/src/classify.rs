@@ -193,23 +193,12 @@ fn memory_message(limits: &Limits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::warnings::WarningThresholds;
     use serde_json::{json, Value};
-    use std::time::Duration;
 
     const REQUEST: &[u8] =
         br#"{"codeString":"function f(a) {}","functionName":"f","functionArguments":{"a":"x"}}"#;
 
-    fn limits() -> Limits {
-        Limits {
-            timeout: Duration::from_millis(250),
-            fuel: Some(5000),
-            memory_bytes: 3 << 20,
-            max_output_bytes: 10,
-            max_request_bytes: 20,
-            warnings: WarningThresholds::default(),
-        }
-    }
+    use crate::call::test_limits as limits;
 
     use crate::call::test_execution as execution;
 

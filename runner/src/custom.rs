@@ -343,20 +343,10 @@ fn guest_failure(record: &str) -> Failure {
 mod tests {
     use super::*;
     use serde_json::{json, Value};
-    use std::time::Duration;
 
     use crate::call::test_execution as execution;
 
-    fn limits() -> Limits {
-        Limits {
-            timeout: Duration::from_millis(250),
-            fuel: Some(5000),
-            memory_bytes: 3 << 20,
-            max_output_bytes: 10,
-            max_request_bytes: 20,
-            ..Limits::default()
-        }
-    }
+    use crate::call::test_limits as limits;
 
     fn error(execution: &Execution) -> Value {
         let failure = answer(execution, &limits()).expect_err("a failure");
