@@ -2,7 +2,7 @@
 //! (`benches/calls/`), or request files given for a custom executor.
 
 use anyhow::{ensure, Context, Result};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// One benchmark call: a name and its request.
@@ -84,8 +84,14 @@ pub const SHARED_TYPES: &str = "../shared/wikifunctions/types-and-converters.jso
 pub fn converter_call(types: &Path) -> Option<BenchCall> {
     let text = std::fs::read(types).ok()?;
     let data: Value = serde_json::from_slice(&text).ok()?;
-    let objects = data.get("objects")?;
-    let mut z4 = objects.get("Z13518")?.get("Z2K2")?.clone();
+    let z4 = whole_type(data.get("objects")?.as_object()?, "Z13518")?;
+    Some(BenchCall::of("natural-eq", &natural_equality(&z4)))
+}
+
+/// The Z4 of `zid` among the Wikifunctions `objects` (ZID → Z2), with its Z4K7 / Z4K8
+/// converters given whole instead of by ZID; `None` when something is missing.
+pub fn whole_type(objects: &Map<String, Value>, zid: &str) -> Option<Value> {
+    let mut z4 = objects.get(zid)?.get("Z2K2")?.clone();
     for key in ["Z4K7", "Z4K8"] {
         let items = z4.get_mut(key)?.as_array_mut()?;
         for item in items.iter_mut().skip(1) {
@@ -93,8 +99,17 @@ pub fn converter_call(types: &Path) -> Option<BenchCall> {
             *item = objects.get(&id)?.get("Z2K2")?.clone();
         }
     }
+    Some(z4)
+}
+
+/// The natural-number equality call, both arguments declared of `argument_type` (a whole Z4
+/// with converters, or the reference `"Z13518"`, which the executor converts to BigInt itself).
+pub fn natural_equality(argument_type: &Value) -> Vec<u8> {
     let natural = json!({"Z1K1": "Z13518", "Z13518K1": "12345678901234567890"});
-    let declaration = |key: &str| json!({"Z1K1": "Z17", "Z17K1": z4, "Z17K2": key, "Z17K3": {"Z1K1": "Z12", "Z12K1": ["Z11"]}});
+    let declaration = |key: &str| {
+        json!({"Z1K1": "Z17", "Z17K1": argument_type, "Z17K2": key,
+            "Z17K3": {"Z1K1": "Z12", "Z12K1": ["Z11"]}})
+    };
     let request = json!({
         "Z1K1": "Z7",
         "Z7K1": {
@@ -110,5 +125,5 @@ pub fn converter_call(types: &Path) -> Option<BenchCall> {
         "Z1000K1": natural,
         "Z1000K2": natural,
     });
-    Some(BenchCall::of("natural-eq", request.to_string().as_bytes()))
+    request.to_string().into_bytes()
 }

@@ -18,7 +18,9 @@ mod schedule;
 mod stats;
 mod throughput;
 
-pub use calls::{calls_from_files, default_calls, BenchCall};
+pub use calls::{
+    calls_from_files, converter_call, default_calls, natural_equality, whole_type, BenchCall,
+};
 pub use results::{BenchReport, CallReport, InstantiationReport, PathReport, ThroughputReport};
 pub use schedule::BLOCK;
 pub use stats::Stats;

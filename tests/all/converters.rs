@@ -48,16 +48,7 @@ fn load() -> Result<Data, String> {
 
 /// The Z4 of `zid` with its Z4K7 / Z4K8 converters as whole objects (ZIDs in the file).
 fn whole_type(objects: &Map<String, Value>, zid: &str) -> Value {
-    let mut z4 = objects[zid]["Z2K2"].clone();
-    for key in ["Z4K7", "Z4K8"] {
-        if let Some(Value::Array(items)) = z4.get_mut(key) {
-            for item in items.iter_mut().skip(1) {
-                let id = item.as_str().expect("a converter ZID").to_string();
-                *item = objects[&id]["Z2K2"].clone();
-            }
-        }
-    }
-    z4
+    kiln::bench::whole_type(objects, zid).unwrap_or_else(|| panic!("{zid} and its converters"))
 }
 
 /// A Z7 with an inline Z8: each argument declared of `argument_type`, returning `return_type`.
@@ -189,21 +180,6 @@ fn converters_in_use(kind: ArtifactKind, data: &Data) {
     );
 }
 
-/// The natural-number equality call: both arguments of `argument_type` (the whole Z4 with the
-/// real converters, or the reference `Z13518`, which the executor converts to BigInt itself).
-pub fn natural_equality(argument_type: &Value) -> Vec<u8> {
-    let natural = |n: &str| json!({"Z1K1": "Z13518", "Z13518K1": n});
-    z7(
-        argument_type,
-        &json!("Z40"),
-        "function Z1000(Z1000K1, Z1000K2) { return Z1000K1 === Z1000K2; }",
-        &[
-            ("Z1000K1", natural("12345678901234567890")),
-            ("Z1000K2", natural("12345678901234567890")),
-        ],
-    )
-}
-
 fn fuel_of_natural_equality(data: &Data) {
     let limits = Limits {
         fuel: Some(u64::MAX / 2),
@@ -220,8 +196,11 @@ fn fuel_of_natural_equality(data: &Data) {
         );
         outcome.metrics.fuel
     };
-    let built_in = measure(&natural_equality(&json!("Z13518")));
-    let converted = measure(&natural_equality(&whole_type(&data.objects, "Z13518")));
+    let built_in = measure(&kiln::bench::natural_equality(&json!("Z13518")));
+    let converted = measure(&kiln::bench::natural_equality(&whole_type(
+        &data.objects,
+        "Z13518",
+    )));
     eprintln!(
         "fuel: natural-number equality on the snapshot: built-in conversion {built_in}, real \
          converters {converted} ({:.2}×)",
