@@ -29,7 +29,9 @@ use javy::quickjs::{
 use javy::{Config, Runtime};
 
 mod code;
+mod json;
 mod lists;
+mod scan;
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::io::{Read, Write};
@@ -129,15 +131,20 @@ fn reseed_random() {
     }
 }
 
-/// Installs the code evaluation function ([`code`]) for the executor's top level to take.
-fn install_code_evaluation(ctx: &Ctx<'_>) -> Result<(), String> {
+/// Installs the guest's functions for the executor's top level to take: code evaluation
+/// ([`code`]) and the request parser ([`json`]).
+fn install_guest_functions(ctx: &Ctx<'_>) -> Result<(), String> {
+    let raw = ctx.as_raw().as_ptr();
     // SAFETY: the context of `ctx` is live.
-    unsafe { code::install(ctx.as_raw().as_ptr()) }
+    unsafe {
+        code::install(raw)?;
+        json::install(raw)
+    }
 }
 
 /// Evaluates the executor bundle as a global script and takes its entry function.
 fn eval_source_entry<'js>(ctx: &Ctx<'js>, source: &str) -> Result<Function<'js>, String> {
-    install_code_evaluation(ctx)?;
+    install_guest_functions(ctx)?;
     let mut options = EvalOptions::default();
     options.global = true;
     options.strict = false;
@@ -184,7 +191,7 @@ fn compile_script(ctx: &Ctx<'_>, source: &str) -> Result<Vec<u8>, String> {
 
 /// Evaluates the executor bytecode (a global script) and takes its entry function.
 fn eval_bytecode_entry<'js>(ctx: &Ctx<'js>, bytecode: &[u8]) -> Result<Function<'js>, String> {
-    install_code_evaluation(ctx)?;
+    install_guest_functions(ctx)?;
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: the bytecode was produced by `kiln_compile` of this very guest at build time;
     // JS_ReadObject copies what it needs, JS_EvalFunction consumes the function value.
@@ -213,13 +220,13 @@ fn take_entry<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, String> {
         .get(ENTRY_GLOBAL)
         .map_err(|_| format!("the executor did not define globalThis.{ENTRY_GLOBAL}"))?;
     globals.remove(ENTRY_GLOBAL).map_err(|e| describe(ctx, e))?;
-    // Kiln's executor takes the code evaluation function at its top level; any other bundle
-    // never sees it after its top level.
-    let eval_global = code::EVAL_GLOBAL.to_string_lossy();
-    if globals.contains_key(&*eval_global).unwrap_or(false) {
-        globals
-            .remove(&*eval_global)
-            .map_err(|e| describe(ctx, e))?;
+    // Kiln's executor takes the guest's functions at its top level; any other bundle never
+    // sees them after its top level.
+    for name in [code::EVAL_GLOBAL, json::PARSE_GLOBAL] {
+        let name = name.to_string_lossy();
+        if globals.contains_key(&*name).unwrap_or(false) {
+            globals.remove(&*name).map_err(|e| describe(ctx, e))?;
+        }
     }
     Ok(entry)
 }
@@ -453,19 +460,23 @@ const NEVER_SETTLED: &str =
 /// is past the limit.
 fn nesting_depth(text: &[u8]) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    for &byte in text {
-        if in_string {
-            match (escaped, byte) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let mut i = 0;
+    while i < text.len() {
+        let byte = text[i];
+        i += 1;
         match byte {
-            b'"' => in_string = true,
+            b'"' => {
+                // Past the string: its contents are skipped a word at a time.
+                loop {
+                    i = scan::quote_or_backslash(text, i);
+                    match text.get(i) {
+                        Some(b'"') => break,
+                        Some(_) => i += 2,
+                        None => return deepest,
+                    }
+                }
+                i += 1;
+            }
             b'[' | b'{' => {
                 depth += 1;
                 if depth > deepest {

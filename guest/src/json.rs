@@ -1,0 +1,493 @@
+//! The executor's JSON parser for request text: the value QuickJS's `JSON.parse` builds, with
+//! less work.
+//!
+//! `JSON.parse` spends most of a request's fuel in its tokenizer, which builds every string
+//! through a growing buffer, one allocation and one shrinking reallocation per string, and
+//! turns every key into a string before finding its atom. This parser scans the UTF-8 text in
+//! Rust (iteratively, with an explicit stack) and builds the same values through the same
+//! public QuickJS calls `JSON.parse` ends in: keys are found as atoms straight from the text
+//! (`JS_NewAtomLen`), strings are made in one allocation (`JS_NewStringLen`), object members
+//! are defined in order with `JS_DefinePropertyValue` (so repeated keys and `__proto__` behave
+//! as in `JSON.parse`) and arrays are made whole (`JS_NewArrayFrom`).
+//!
+//! It takes a fast path only where it is sure the result is `JSON.parse`'s: strict JSON with
+//! ASCII strings and ASCII escapes. A string with other characters or escapes, or a number, is
+//! one token handed to QuickJS's own JSON parser (the same decoding, token by token). Anything
+//! else — a syntax error, nesting deeper than [`MAX_DEPTH`], a byte this parser does not
+//! expect — makes it hand the whole text to QuickJS's parser, exactly as `JSON.parse` does
+//! (same file name), so errors, their messages and positions are `JSON.parse`'s own.
+//!
+//! Installed as the global [`PARSE_GLOBAL`] before the executor's top level, which takes and
+//! deletes it (community code never sees it; it keeps the real `JSON.parse`).
+
+use crate::scan;
+use javy::quickjs::qjs;
+use std::ffi::{c_char, c_int, CStr};
+
+/// The global the guest installs the parser under, for the executor to take.
+pub const PARSE_GLOBAL: &CStr = c"__kiln_json_parse";
+
+/// The file name `JSON.parse` gives QuickJS's parser (it shows in syntax errors).
+const FILE_NAME: &CStr = c"<input>";
+
+/// Deepest nesting parsed here; deeper text goes to QuickJS's parser, which decides (its
+/// recursion has a stack limit of its own).
+const MAX_DEPTH: usize = 1000;
+
+/// Installs the parser as the global [`PARSE_GLOBAL`] of `ctx` (configurable, not enumerable,
+/// so the executor can delete it). Named `parse` with length 2, as `JSON.parse`.
+///
+/// # Safety
+/// `ctx` must be a live context.
+pub unsafe fn install(ctx: *mut qjs::JSContext) -> Result<(), String> {
+    let function = qjs::JS_NewCFunction2(
+        ctx,
+        Some(parse),
+        c"parse".as_ptr(),
+        2,
+        qjs::JSCFunctionEnum_JS_CFUNC_generic,
+        0,
+    );
+    if qjs::JS_IsException(function) {
+        return Err("creating the JSON parser function".to_string());
+    }
+    let global = qjs::JS_GetGlobalObject(ctx);
+    let defined = qjs::JS_DefinePropertyValueStr(
+        ctx,
+        global,
+        PARSE_GLOBAL.as_ptr(),
+        function,
+        qjs::JS_PROP_CONFIGURABLE as c_int,
+    );
+    qjs::JS_FreeValue(ctx, global);
+    if defined < 0 {
+        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+        return Err("installing the JSON parser function".to_string());
+    }
+    Ok(())
+}
+
+/// `(text) → value`: what `JSON.parse(text)` answers, without a reviver (the executor never
+/// passes one).
+unsafe extern "C" fn parse(
+    ctx: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    argc: c_int,
+    argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    let argument = if argc >= 1 {
+        *argv
+    } else {
+        qjs::JS_UNDEFINED
+    };
+    let mut len = 0;
+    // The same conversion JSON.parse makes (ToString, then UTF-8), NUL-terminated.
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
+    if text.is_null() {
+        return qjs::JS_EXCEPTION;
+    }
+    let bytes = std::slice::from_raw_parts(text.cast::<u8>(), len as usize);
+    let result = match Parser::new(ctx, bytes).run() {
+        Ok(value) => value,
+        Err(Stop::Exception) => qjs::JS_EXCEPTION,
+        Err(Stop::Unsure) => qjs::JS_ParseJSON(ctx, text, len, FILE_NAME.as_ptr()),
+    };
+    qjs::JS_FreeCString(ctx, text);
+    result
+}
+
+/// Why the fast path stopped.
+enum Stop {
+    /// QuickJS threw (out of memory): the exception is pending.
+    Exception,
+    /// The text is not JSON this parser is sure of: QuickJS's parser decides.
+    Unsure,
+}
+
+type Step<T> = Result<T, Stop>;
+
+/// An open array or object: where its values start on the value stack (an object's keys are
+/// as many, last on the key stack).
+#[derive(Clone, Copy)]
+enum Frame {
+    Array { values: usize },
+    Object { values: usize },
+}
+
+struct Parser<'a> {
+    ctx: *mut qjs::JSContext,
+    text: &'a [u8],
+    pos: usize,
+    frames: Vec<Frame>,
+    /// Values of the open containers, each container's after its parent's.
+    values: Vec<qjs::JSValue>,
+    /// Keys of the open objects (one per value of an object, pushed before it).
+    keys: Vec<qjs::JSAtom>,
+    /// A string's decoded bytes, or a token copied with a NUL for QuickJS's parser.
+    scratch: Vec<u8>,
+}
+
+impl Drop for Parser<'_> {
+    /// Frees what a stopped parse still holds.
+    fn drop(&mut self) {
+        // SAFETY: every value and atom on the stacks is owned by the parser, in a live context.
+        unsafe {
+            for value in self.values.drain(..) {
+                qjs::JS_FreeValue(self.ctx, value);
+            }
+            for key in self.keys.drain(..) {
+                qjs::JS_FreeAtom(self.ctx, key);
+            }
+        }
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn new(ctx: *mut qjs::JSContext, text: &'a [u8]) -> Self {
+        Parser {
+            ctx,
+            text,
+            pos: 0,
+            frames: Vec::new(),
+            values: Vec::new(),
+            keys: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `byte` (after whitespace) or stops.
+    fn expect(&mut self, byte: u8) -> Step<()> {
+        self.skip_whitespace();
+        if self.peek() != Some(byte) {
+            return Err(Stop::Unsure);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// The whole text's value.
+    unsafe fn run(mut self) -> Step<qjs::JSValue> {
+        'value: loop {
+            self.skip_whitespace();
+            let mut value = match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        self.object(0)?
+                    } else {
+                        self.open(Frame::Object {
+                            values: self.values.len(),
+                        })?;
+                        self.key()?;
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        self.array(0)?
+                    } else {
+                        self.open(Frame::Array {
+                            values: self.values.len(),
+                        })?;
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => self.string()?,
+                Some(b't') => self.literal(b"true", qjs::JS_TRUE)?,
+                Some(b'f') => self.literal(b"false", qjs::JS_FALSE)?,
+                Some(b'n') => self.literal(b"null", qjs::JS_NULL)?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => return Err(Stop::Unsure),
+            };
+            // A value is complete: it joins its container, which may complete in turn.
+            loop {
+                let Some(&frame) = self.frames.last() else {
+                    self.skip_whitespace();
+                    if self.pos != self.text.len() {
+                        qjs::JS_FreeValue(self.ctx, value);
+                        return Err(Stop::Unsure);
+                    }
+                    return Ok(value);
+                };
+                self.values.push(value);
+                self.skip_whitespace();
+                let (close, start) = match frame {
+                    Frame::Array { values } => (b']', values),
+                    Frame::Object { values, .. } => (b'}', values),
+                };
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if let Frame::Object { .. } = frame {
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(byte) if byte == close => {
+                        self.pos += 1;
+                        self.frames.pop();
+                        let count = self.values.len() - start;
+                        value = match frame {
+                            Frame::Array { .. } => self.array(count)?,
+                            Frame::Object { .. } => self.object(count)?,
+                        };
+                    }
+                    _ => return Err(Stop::Unsure),
+                }
+            }
+        }
+    }
+
+    fn open(&mut self, frame: Frame) -> Step<()> {
+        if self.frames.len() >= MAX_DEPTH {
+            return Err(Stop::Unsure);
+        }
+        self.frames.push(frame);
+        Ok(())
+    }
+
+    /// An object of the last `count` keys and values, defined in order as `JSON.parse` does.
+    unsafe fn object(&mut self, count: usize) -> Step<qjs::JSValue> {
+        let object = qjs::JS_NewObject(self.ctx);
+        if qjs::JS_IsException(object) {
+            return Err(Stop::Exception);
+        }
+        let values = self.values.len() - count;
+        let keys = self.keys.len() - count;
+        let mut failed = false;
+        for (key, value) in self.keys.drain(keys..).zip(self.values.drain(values..)) {
+            // Takes the value, even when it fails.
+            if !failed
+                && qjs::JS_DefinePropertyValue(
+                    self.ctx,
+                    object,
+                    key,
+                    value,
+                    qjs::JS_PROP_C_W_E as c_int,
+                ) < 0
+            {
+                failed = true;
+            } else if failed {
+                qjs::JS_FreeValue(self.ctx, value);
+            }
+            qjs::JS_FreeAtom(self.ctx, key);
+        }
+        if failed {
+            qjs::JS_FreeValue(self.ctx, object);
+            return Err(Stop::Exception);
+        }
+        Ok(object)
+    }
+
+    /// An array of the last `count` values.
+    unsafe fn array(&mut self, count: usize) -> Step<qjs::JSValue> {
+        let start = self.values.len() - count;
+        let Ok(length) = c_int::try_from(count) else {
+            return Err(Stop::Unsure);
+        };
+        let array = if count == 0 {
+            qjs::JS_NewArray(self.ctx)
+        } else {
+            // Takes the values, even when it fails.
+            let array =
+                qjs::JS_NewArrayFrom(self.ctx, length, self.values.as_ptr().add(start));
+            self.values.set_len(start);
+            array
+        };
+        if qjs::JS_IsException(array) {
+            return Err(Stop::Exception);
+        }
+        Ok(array)
+    }
+
+    /// A member's key and its colon; the key's atom goes on the key stack.
+    unsafe fn key(&mut self) -> Step<()> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return Err(Stop::Unsure);
+        }
+        let atom = match self.string_token()? {
+            Token::Ascii(start, end) => {
+                let bytes = &self.text[start..end];
+                qjs::JS_NewAtomLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _)
+            }
+            Token::Decoded => {
+                qjs::JS_NewAtomLen(self.ctx, self.scratch.as_ptr().cast(), self.scratch.len() as _)
+            }
+            Token::Other(start, end) => {
+                let string = self.quickjs_token(start, end)?;
+                let atom = qjs::JS_ValueToAtom(self.ctx, string);
+                qjs::JS_FreeValue(self.ctx, string);
+                atom
+            }
+        };
+        if atom == qjs::JS_ATOM_NULL {
+            return Err(Stop::Exception);
+        }
+        self.keys.push(atom);
+        self.expect(b':')
+    }
+
+    /// A string value.
+    unsafe fn string(&mut self) -> Step<qjs::JSValue> {
+        let value = match self.string_token()? {
+            Token::Ascii(start, end) => {
+                let bytes = &self.text[start..end];
+                qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast::<c_char>(), bytes.len() as _)
+            }
+            Token::Decoded => qjs::JS_NewStringLen(
+                self.ctx,
+                self.scratch.as_ptr().cast::<c_char>(),
+                self.scratch.len() as _,
+            ),
+            Token::Other(start, end) => return self.quickjs_token(start, end),
+        };
+        if qjs::JS_IsException(value) {
+            return Err(Stop::Exception);
+        }
+        Ok(value)
+    }
+
+    /// Scans the string token at the cursor (its opening quote) and moves past it. An ASCII
+    /// token with escapes that all stand for ASCII characters is decoded into `scratch`.
+    fn string_token(&mut self) -> Step<Token> {
+        let start = self.pos;
+        let text = self.text;
+        let mut i = scan::plain_ascii_end(text, start + 1);
+        match text.get(i) {
+            // The common case: no escape.
+            Some(b'"') => {
+                self.pos = i + 1;
+                return Ok(Token::Ascii(start + 1, i));
+            }
+            Some(b'\\') => {}
+            Some(&byte) if byte >= 0x80 => return self.other_token(start, i),
+            _ => return Err(Stop::Unsure),
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&text[start + 1..i]);
+        loop {
+            match text.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Token::Decoded);
+                }
+                Some(b'\\') => {
+                    let decoded = match text.get(i + 1) {
+                        Some(b'"') => b'"',
+                        Some(b'\\') => b'\\',
+                        Some(b'/') => b'/',
+                        Some(b'b') => 0x08,
+                        Some(b'f') => 0x0c,
+                        Some(b'n') => b'\n',
+                        Some(b'r') => b'\r',
+                        Some(b't') => b'\t',
+                        Some(b'u') => match text.get(i + 2..i + 6).and_then(hex4) {
+                            Some(unit) if unit < 0x80 => {
+                                i += 4;
+                                unit as u8
+                            }
+                            _ => return self.other_token(start, i),
+                        },
+                        _ => return Err(Stop::Unsure),
+                    };
+                    self.scratch.push(decoded);
+                    i += 2;
+                    let end = scan::plain_ascii_end(text, i);
+                    self.scratch.extend_from_slice(&text[i..end]);
+                    i = end;
+                }
+                Some(&byte) if byte >= 0x80 => return self.other_token(start, i),
+                _ => return Err(Stop::Unsure),
+            }
+        }
+    }
+
+    /// A string token (from its opening quote at `start`; `i` is inside it) for QuickJS's
+    /// parser: finds its closing quote and moves past it.
+    fn other_token(&mut self, start: usize, mut i: usize) -> Step<Token> {
+        let text = self.text;
+        loop {
+            i = scan::quote_or_backslash(text, i);
+            match text.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Token::Other(start, i + 1));
+                }
+                Some(_) => i += 2,
+                None => return Err(Stop::Unsure),
+            }
+        }
+    }
+
+    /// A number token: QuickJS's parser reads it (the same digits give the same value).
+    unsafe fn number(&mut self) -> Step<qjs::JSValue> {
+        let start = self.pos;
+        let mut end = start;
+        while let Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') = self.text.get(end) {
+            end += 1;
+        }
+        self.pos = end;
+        self.quickjs_token(start, end)
+    }
+
+    /// One token (text[start..end]) read by QuickJS's JSON parser, so its value is exactly
+    /// `JSON.parse`'s; a token QuickJS refuses sends the whole text to it.
+    unsafe fn quickjs_token(&mut self, start: usize, end: usize) -> Step<qjs::JSValue> {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.text[start..end]);
+        self.scratch.push(0);
+        let value = qjs::JS_ParseJSON(
+            self.ctx,
+            self.scratch.as_ptr().cast(),
+            (end - start) as _,
+            FILE_NAME.as_ptr(),
+        );
+        if qjs::JS_IsException(value) {
+            qjs::JS_FreeValue(self.ctx, qjs::JS_GetException(self.ctx));
+            return Err(Stop::Unsure);
+        }
+        Ok(value)
+    }
+
+    /// `true`, `false` or `null`.
+    fn literal(&mut self, word: &[u8], value: qjs::JSValue) -> Step<qjs::JSValue> {
+        if !self.text[self.pos..].starts_with(word) {
+            return Err(Stop::Unsure);
+        }
+        self.pos += word.len();
+        Ok(value)
+    }
+}
+
+/// Where a scanned string token's characters are.
+enum Token {
+    /// ASCII without escapes: the text between its quotes.
+    Ascii(usize, usize),
+    /// ASCII with escapes of ASCII characters, decoded into `scratch`.
+    Decoded,
+    /// Anything else: the whole token, quotes included, for QuickJS's parser.
+    Other(usize, usize),
+}
+
+/// The value of four hexadecimal digits.
+fn hex4(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |unit, &digit| {
+        Some(unit * 16 + (digit as char).to_digit(16)?)
+    })
+}

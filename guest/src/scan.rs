@@ -1,0 +1,69 @@
+//! Word-at-a-time scanning of JSON text: finding where a run of plain string characters ends.
+//!
+//! The guest's byte loops run as interpreted-size wasm under fuel, where a loop step costs
+//! about as much per byte as the whole word test below costs per eight bytes. Requests are
+//! mostly string contents (community code, labels), so the scans that cross them — the nesting
+//! depth check and the request parser — test eight bytes at a time.
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `word` that is zero (exact for the lowest such byte, which is
+/// all the scans use).
+#[inline(always)]
+fn zero_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES) & !word & HIGHS
+}
+
+/// High bit set in each byte of `word` equal to `byte` (exact for the lowest such byte).
+#[inline(always)]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    zero_bytes(word ^ (ONES * byte as u64))
+}
+
+/// High bit set in each byte of `word` below 0x20 (exact for the lowest such byte when no
+/// byte of `word` is 0x80 or more, which callers test too).
+#[inline(always)]
+fn control_bytes(word: u64) -> u64 {
+    word.wrapping_sub(ONES * 0x20) & !word & HIGHS
+}
+
+/// Index (from `from`) of the first byte of `text` that is `"` or `\`, or `text.len()`.
+pub fn quote_or_backslash(text: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(chunk) = text.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let found = bytes_equal(word, b'"') | bytes_equal(word, b'\\');
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && text[i] != b'"' && text[i] != b'\\' {
+        i += 1;
+    }
+    i
+}
+
+/// Index (from `from`) of the first byte of `text` that is not a plain ASCII string character
+/// (`"`, `\`, a control character below 0x20, or any byte of 0x80 or more), or `text.len()`.
+pub fn plain_ascii_end(text: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(chunk) = text.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let found =
+            bytes_equal(word, b'"') | bytes_equal(word, b'\\') | control_bytes(word) | (word & HIGHS);
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && is_plain_ascii(text[i]) {
+        i += 1;
+    }
+    i
+}
+
+fn is_plain_ascii(byte: u8) -> bool {
+    (0x20..0x80).contains(&byte) && byte != b'"' && byte != b'\\'
+}
