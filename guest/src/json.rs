@@ -148,9 +148,10 @@ impl<'a> Parser<'a> {
             ctx,
             text,
             pos: 0,
-            frames: Vec::new(),
-            values: Vec::new(),
-            keys: Vec::new(),
+            // Room for a typical request without growing.
+            frames: Vec::with_capacity(16),
+            values: Vec::with_capacity(32),
+            keys: Vec::with_capacity(32),
             scratch: Vec::new(),
         }
     }
