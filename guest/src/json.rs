@@ -75,11 +75,7 @@ unsafe extern "C" fn parse(
     argc: c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let argument = if argc >= 1 {
-        *argv
-    } else {
-        qjs::JS_UNDEFINED
-    };
+    let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
     let mut len = 0;
     // The same conversion JSON.parse makes (ToString, then UTF-8), NUL-terminated.
     let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
@@ -305,8 +301,7 @@ impl<'a> Parser<'a> {
             qjs::JS_NewArray(self.ctx)
         } else {
             // Takes the values, even when it fails.
-            let array =
-                qjs::JS_NewArrayFrom(self.ctx, length, self.values.as_ptr().add(start));
+            let array = qjs::JS_NewArrayFrom(self.ctx, length, self.values.as_ptr().add(start));
             self.values.set_len(start);
             array
         };
@@ -327,9 +322,11 @@ impl<'a> Parser<'a> {
                 let bytes = &self.text[start..end];
                 qjs::JS_NewAtomLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _)
             }
-            Token::Decoded => {
-                qjs::JS_NewAtomLen(self.ctx, self.scratch.as_ptr().cast(), self.scratch.len() as _)
-            }
+            Token::Decoded => qjs::JS_NewAtomLen(
+                self.ctx,
+                self.scratch.as_ptr().cast(),
+                self.scratch.len() as _,
+            ),
             Token::Other(start, end) => {
                 let string = self.quickjs_token(start, end)?;
                 let atom = qjs::JS_ValueToAtom(self.ctx, string);

@@ -51,8 +51,10 @@ pub fn plain_ascii_end(text: &[u8], from: usize) -> usize {
     let mut i = from;
     while let Some(chunk) = text.get(i..i + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let found =
-            bytes_equal(word, b'"') | bytes_equal(word, b'\\') | control_bytes(word) | (word & HIGHS);
+        let found = bytes_equal(word, b'"')
+            | bytes_equal(word, b'\\')
+            | control_bytes(word)
+            | (word & HIGHS);
         if found != 0 {
             return i + (found.trailing_zeros() / 8) as usize;
         }

@@ -25,6 +25,7 @@ mod errors;
 mod fuel;
 mod fuzz;
 mod http;
+mod json_parser;
 mod pipeline;
 mod runner;
 mod soak;
@@ -45,6 +46,7 @@ fn main() {
     trials.extend(fuel::trials());
     trials.extend(bench::trials());
     trials.extend(custom::trials());
+    trials.extend(json_parser::trials());
     trials.extend(fuzz::trials());
     trials.extend(soak::trials());
     trials.extend(http::trials());
