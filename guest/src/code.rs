@@ -54,40 +54,8 @@ extern "C" {
     fn cache_fetch(buf: *mut u8, len: usize) -> i32;
 }
 
-/// Installs the evaluation function as the global [`EVAL_GLOBAL`] of `ctx` (configurable, not
-/// enumerable, so the executor can delete it).
-///
-/// # Safety
-/// `ctx` must be a live context.
-pub unsafe fn install(ctx: *mut qjs::JSContext) -> Result<(), String> {
-    let function = qjs::JS_NewCFunction2(
-        ctx,
-        Some(evaluate),
-        c"eval".as_ptr(),
-        1,
-        qjs::JSCFunctionEnum_JS_CFUNC_generic,
-        0,
-    );
-    if qjs::JS_IsException(function) {
-        return Err("creating the code evaluation function".to_string());
-    }
-    let global = qjs::JS_GetGlobalObject(ctx);
-    let defined = qjs::JS_DefinePropertyValueStr(
-        ctx,
-        global,
-        EVAL_GLOBAL.as_ptr(),
-        function,
-        qjs::JS_PROP_CONFIGURABLE as c_int,
-    );
-    qjs::JS_FreeValue(ctx, global);
-    if defined < 0 {
-        return Err("installing the code evaluation function".to_string());
-    }
-    Ok(())
-}
-
 /// The evaluation function: `(text) → the completion value of evaluating text`.
-unsafe extern "C" fn evaluate(
+pub unsafe extern "C" fn evaluate(
     ctx: *mut qjs::JSContext,
     _this: qjs::JSValue,
     argc: c_int,

@@ -34,42 +34,9 @@ const FILE_NAME: &CStr = c"<input>";
 /// recursion has a stack limit of its own).
 const MAX_DEPTH: usize = 1000;
 
-/// Installs the parser as the global [`PARSE_GLOBAL`] of `ctx` (configurable, not enumerable,
-/// so the executor can delete it). Named `parse` with length 2, as `JSON.parse`.
-///
-/// # Safety
-/// `ctx` must be a live context.
-pub unsafe fn install(ctx: *mut qjs::JSContext) -> Result<(), String> {
-    let function = qjs::JS_NewCFunction2(
-        ctx,
-        Some(parse),
-        c"parse".as_ptr(),
-        2,
-        qjs::JSCFunctionEnum_JS_CFUNC_generic,
-        0,
-    );
-    if qjs::JS_IsException(function) {
-        return Err("creating the JSON parser function".to_string());
-    }
-    let global = qjs::JS_GetGlobalObject(ctx);
-    let defined = qjs::JS_DefinePropertyValueStr(
-        ctx,
-        global,
-        PARSE_GLOBAL.as_ptr(),
-        function,
-        qjs::JS_PROP_CONFIGURABLE as c_int,
-    );
-    qjs::JS_FreeValue(ctx, global);
-    if defined < 0 {
-        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
-        return Err("installing the JSON parser function".to_string());
-    }
-    Ok(())
-}
-
 /// `(text) → value`: what `JSON.parse(text)` answers, without a reviver (the executor never
 /// passes one).
-unsafe extern "C" fn parse(
+pub unsafe extern "C" fn parse(
     ctx: *mut qjs::JSContext,
     _this: qjs::JSValue,
     argc: c_int,

@@ -33,7 +33,7 @@ mod json;
 mod lists;
 mod scan;
 use std::cell::RefCell;
-use std::ffi::{CStr, CString};
+use std::ffi::{c_int, CStr, CString};
 use std::io::{Read, Write};
 
 /// Name of the global the executor bundle defines its entry function under. The guest takes it
@@ -131,15 +131,58 @@ fn reseed_random() {
     }
 }
 
-/// Installs the guest's functions for the executor's top level to take: code evaluation
-/// ([`code`]) and the request parser ([`json`]).
+/// A C function the guest hands the executor.
+type GuestFunction = unsafe extern "C" fn(
+    *mut qjs::JSContext,
+    qjs::JSValue,
+    c_int,
+    *mut qjs::JSValue,
+) -> qjs::JSValue;
+
+/// The guest's functions for a bundle's top level to take: (global, function name, length,
+/// function). Each is a global only during the top level: [`take_entry`] removes what is left.
+const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 2] = [
+    // Named `eval` so stack traces read as they do for the eval built-in.
+    (code::EVAL_GLOBAL, c"eval", 1, code::evaluate),
+    // Named and sized as JSON.parse.
+    (json::PARSE_GLOBAL, c"parse", 2, json::parse),
+];
+
+/// Installs [`GUEST_FUNCTIONS`] as configurable, non-enumerable globals (so the executor can
+/// delete them).
 fn install_guest_functions(ctx: &Ctx<'_>) -> Result<(), String> {
     let raw = ctx.as_raw().as_ptr();
-    // SAFETY: the context of `ctx` is live.
-    unsafe {
-        code::install(raw)?;
-        json::install(raw)
+    for (global, name, length, function) in GUEST_FUNCTIONS {
+        // SAFETY: `raw` is the live context of `ctx`; every value made here is consumed or
+        // freed here.
+        unsafe {
+            let value = qjs::JS_NewCFunction2(
+                raw,
+                Some(function),
+                name.as_ptr(),
+                length,
+                qjs::JSCFunctionEnum_JS_CFUNC_generic,
+                0,
+            );
+            if qjs::JS_IsException(value) {
+                return Err(format!("creating the guest function {global:?}"));
+            }
+            let object = qjs::JS_GetGlobalObject(raw);
+            let defined = qjs::JS_DefinePropertyValueStr(
+                raw,
+                object,
+                global.as_ptr(),
+                value,
+                qjs::JS_PROP_CONFIGURABLE as c_int,
+            );
+            qjs::JS_FreeValue(raw, object);
+            if defined < 0 {
+                qjs::JS_FreeValue(raw, qjs::JS_GetException(raw));
+                return Err(format!("installing the guest function {global:?}"));
+            }
+        }
     }
+    Ok(())
 }
 
 /// Evaluates the executor bundle as a global script and takes its entry function.
@@ -222,8 +265,8 @@ fn take_entry<'js>(ctx: &Ctx<'js>) -> Result<Function<'js>, String> {
     globals.remove(ENTRY_GLOBAL).map_err(|e| describe(ctx, e))?;
     // Kiln's executor takes the guest's functions at its top level; any other bundle never
     // sees them after its top level.
-    for name in [code::EVAL_GLOBAL, json::PARSE_GLOBAL] {
-        let name = name.to_string_lossy();
+    for (global, ..) in GUEST_FUNCTIONS {
+        let name = global.to_string_lossy();
         if globals.contains_key(&*name).unwrap_or(false) {
             globals.remove(&*name).map_err(|e| describe(ctx, e))?;
         }
