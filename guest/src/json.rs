@@ -17,11 +17,20 @@
 //! expect — makes it hand the whole text to QuickJS's parser, exactly as `JSON.parse` does
 //! (same file name), so errors, their messages and positions are `JSON.parse`'s own.
 //!
+//! `JSON.parse` first converts its argument back to UTF-8. The request of the call in progress
+//! was made from UTF-8 text the guest still holds ([`with_request`]), so parsing that very
+//! string reads the text as it is.
+//!
+//! Not used: `JS_NewObjectFrom`, which would build an object in one step, but in this
+//! quickjs-ng resizes the object's initial shape in place, and that shape is shared by every
+//! other empty object of the same prototype (the check is an assertion, compiled out here).
+//!
 //! Installed as the global [`PARSE_GLOBAL`] before the executor's top level, which takes and
 //! deletes it (community code never sees it; it keeps the real `JSON.parse`).
 
 use crate::scan;
-use javy::quickjs::qjs;
+use javy::quickjs::{qjs, String as JsString};
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, CStr};
 
 /// The global the guest installs the parser under, for the executor to take.
@@ -43,20 +52,66 @@ pub unsafe extern "C" fn parse(
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
     let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
+    if let Some(bytes) = request_bytes(argument) {
+        // The call's own request: its UTF-8 text is at hand, no conversion needed.
+        return match Parser::new(ctx, bytes).run() {
+            Ok(value) => value,
+            Err(Stop::Exception) => qjs::JS_EXCEPTION,
+            Err(Stop::Unsure) => converted(ctx, argument, false),
+        };
+    }
+    converted(ctx, argument, true)
+}
+
+/// Parses `argument` converted as JSON.parse converts it (ToString, then UTF-8,
+/// NUL-terminated): with the fast path when `fast`, else with QuickJS's parser only.
+unsafe fn converted(ctx: *mut qjs::JSContext, argument: qjs::JSValue, fast: bool) -> qjs::JSValue {
     let mut len = 0;
-    // The same conversion JSON.parse makes (ToString, then UTF-8), NUL-terminated.
     let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
     if text.is_null() {
         return qjs::JS_EXCEPTION;
     }
     let bytes = std::slice::from_raw_parts(text.cast::<u8>(), len as usize);
-    let result = match Parser::new(ctx, bytes).run() {
+    let outcome = if fast {
+        Parser::new(ctx, bytes).run()
+    } else {
+        Err(Stop::Unsure)
+    };
+    let result = match outcome {
         Ok(value) => value,
         Err(Stop::Exception) => qjs::JS_EXCEPTION,
         Err(Stop::Unsure) => qjs::JS_ParseJSON(ctx, text, len, FILE_NAME.as_ptr()),
     };
     qjs::JS_FreeCString(ctx, text);
     result
+}
+
+thread_local! {
+    /// The request of the call in progress ([`with_request`]): the address of its JS string
+    /// and its UTF-8 text.
+    static REQUEST: Cell<Option<(usize, *const u8, usize)>> = const { Cell::new(None) };
+}
+
+/// Runs `call` with `text` known as the request: parsing that very string reads `bytes`, the
+/// UTF-8 text it was made from, instead of converting it back. A JS string never changes and
+/// `text` is held for the whole of `call`, so no other string can have its address then.
+pub fn with_request<R>(text: &JsString<'_>, bytes: &str, call: impl FnOnce() -> R) -> R {
+    // SAFETY: `text` is a live string value; only its address is read.
+    let address = unsafe { qjs::JS_VALUE_GET_PTR(text.as_raw()) } as usize;
+    REQUEST.with(|request| request.set(Some((address, bytes.as_ptr(), bytes.len()))));
+    let result = call();
+    REQUEST.with(|request| request.set(None));
+    result
+}
+
+/// The request's UTF-8 text when `value` is the request's own string.
+unsafe fn request_bytes<'a>(value: qjs::JSValue) -> Option<&'a [u8]> {
+    if !qjs::JS_IsString(value) {
+        return None;
+    }
+    let address = qjs::JS_VALUE_GET_PTR(value) as usize;
+    let (known, bytes, len) = REQUEST.with(Cell::get)?;
+    (known == address).then(|| std::slice::from_raw_parts(bytes, len))
 }
 
 /// Why the fast path stopped.

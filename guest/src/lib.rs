@@ -24,7 +24,8 @@
 //! The contract (imports, exports, the stdin/stdout encoding) is `wit/executor.wit`.
 
 use javy::quickjs::{
-    context::EvalOptions, qjs, Ctx, Error as JsError, Function, Persistent, Promise, Value,
+    context::EvalOptions, qjs, Ctx, Error as JsError, Function, Persistent, Promise,
+    String as JsString, Value,
 };
 use javy::{Config, Runtime};
 
@@ -304,15 +305,19 @@ fn drain_jobs(ctx: &Ctx<'_>) {
 
 /// Runs the entry on one request, draining the job queue when it answers with a promise.
 fn call_entry<'js>(ctx: &Ctx<'js>, entry: &Function<'js>, request: &str) -> Result<String, String> {
-    let answer: Value = entry.call((request,)).map_err(|e| describe(ctx, e))?;
-    if let Some(text) = answer.as_string() {
-        return text.to_string().map_err(|e| describe(ctx, e));
-    }
-    let Some(promise) = answer.as_promise().cloned() else {
-        return Err("the executor answered with something other than a string".to_string());
-    };
-    drain_jobs(ctx);
-    finish_promise(ctx, &promise)
+    let text = JsString::from_str(ctx.clone(), request).map_err(|e| describe(ctx, e))?;
+    // The guest's JSON parser reads this string's text from `request` (json::with_request).
+    json::with_request(&text, request, || {
+        let answer: Value = entry.call((text.clone(),)).map_err(|e| describe(ctx, e))?;
+        if let Some(answer) = answer.as_string() {
+            return answer.to_string().map_err(|e| describe(ctx, e));
+        }
+        let Some(promise) = answer.as_promise().cloned() else {
+            return Err("the executor answered with something other than a string".to_string());
+        };
+        drain_jobs(ctx);
+        finish_promise(ctx, &promise)
+    })
 }
 
 fn finish_promise<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<String, String> {
