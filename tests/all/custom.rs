@@ -27,8 +27,8 @@ fn build_entry(entry: &str, out: &str, extra: &[&str]) -> Output {
         .expect("kiln build starts")
 }
 
-/// An entry built once per run (the first trial that needs it builds it).
-fn built(cell: &'static OnceLock<Result<PathBuf, String>>, entry: &str, out: &str) -> PathBuf {
+/// An entry built once per run (the first trial that needs it builds it; json_parser uses it too).
+pub fn built(cell: &'static OnceLock<Result<PathBuf, String>>, entry: &str, out: &str) -> PathBuf {
     let result = cell.get_or_init(|| {
         let output = build_entry(entry, out, &[]);
         if output.status.success() {

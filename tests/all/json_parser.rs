@@ -7,6 +7,7 @@
 //! that are mostly not JSON.
 
 use crate::common::*;
+use crate::custom::built;
 use libtest_mimic::Trial;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -15,30 +16,7 @@ use std::sync::OnceLock;
 /// The parity executor's snapshot, built once per run.
 fn parity() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let result = BUILT.get_or_init(|| {
-        let dir = scratch().join("json-parity");
-        let _ = std::fs::remove_dir_all(&dir);
-        let output = kiln()
-            .current_dir(root())
-            .args([
-                "build",
-                "--entry",
-                "tests/custom/json-parity/index.js",
-                "--out",
-            ])
-            .arg(&dir)
-            .output()
-            .expect("kiln build starts");
-        if output.status.success() {
-            Ok(dir.join("executor.cwasm"))
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr).into_owned())
-        }
-    });
-    match result {
-        Ok(path) => path.clone(),
-        Err(why) => panic!("building the parity executor failed: {why}"),
-    }
+    built(&BUILT, "tests/custom/json-parity/index.js", "json-parity").join("executor.cwasm")
 }
 
 /// Stands for a lone surrogate in a case (no Rust string holds one): written as `\ud800` in
