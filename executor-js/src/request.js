@@ -255,11 +255,16 @@ export function isZ7(request) {
  * normal-form typed list.
  */
 export function implementations(list) {
-  const out = newList();
   if (isArray(list)) {
-    for (let i = 0; i < list.length && i < MAX_IMPLEMENTATIONS; i++) push(out, list[i]);
+    // An array of the parsed request, read before any community code runs: its
+    // elements are own data, so the callers read it as it is (a copy costs about
+    // 6 k fuel per item on this path).
+    if (list.length <= MAX_IMPLEMENTATIONS) return list;
+    const out = newList();
+    for (let i = 0; i < MAX_IMPLEMENTATIONS; i++) push(out, list[i]);
     return out;
   }
+  const out = newList();
   let node = list;
   for (let i = 0; i < MAX_IMPLEMENTATIONS && isObject(node) && hasOwn(node, 'K1'); i++) {
     push(out, own(node, 'K1'));
