@@ -171,7 +171,7 @@ pub unsafe fn compile(ctx: *mut qjs::JSContext, text: &str) -> Result<Vec<u8>, O
 }
 
 /// QuickJS writes a checksum of the bytecode after its version byte and checks it on every
-/// read, about two fuel per byte (60 k for code-10k's 32 KB); a checksum of all ones is its
+/// read, about 2.6 fuel per byte (85 k for code-10k's 32 KB); a checksum of all ones is its
 /// documented escape hatch that skips the check. Kiln's bytecode is written here and kept only
 /// in the host's memory, under the SHA-256 of its text and artifact, so it is not checked
 /// again on every call. (A reader that refused it would make the call parse the text instead.)

@@ -440,19 +440,10 @@ impl<'a> Parser<'a> {
 
     /// A string token (from its opening quote at `start`; `i` is inside it) for QuickJS's
     /// parser: finds its closing quote and moves past it.
-    fn other_token(&mut self, start: usize, mut i: usize) -> Step<Token> {
-        let text = self.text;
-        loop {
-            i = scan::quote_or_backslash(text, i);
-            match text.get(i) {
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return Ok(Token::Other(start, i + 1));
-                }
-                Some(_) => i += 2,
-                None => return Err(Stop::Unsure),
-            }
-        }
+    fn other_token(&mut self, start: usize, i: usize) -> Step<Token> {
+        let end = scan::string_end(self.text, i).ok_or(Stop::Unsure)?;
+        self.pos = end + 1;
+        Ok(Token::Other(start, end + 1))
     }
 
     /// A number token: QuickJS's parser reads it (the same digits give the same value).

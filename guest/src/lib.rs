@@ -515,15 +515,10 @@ fn nesting_depth(text: &[u8]) -> usize {
         match byte {
             b'"' => {
                 // Past the string: its contents are skipped a word at a time.
-                loop {
-                    i = scan::quote_or_backslash(text, i);
-                    match text.get(i) {
-                        Some(b'"') => break,
-                        Some(_) => i += 2,
-                        None => return deepest,
-                    }
-                }
-                i += 1;
+                let Some(end) = scan::string_end(text, i) else {
+                    return deepest;
+                };
+                i = end + 1;
             }
             b'[' | b'{' => {
                 depth += 1;

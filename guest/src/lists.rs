@@ -13,6 +13,8 @@
 //! rewritten; anything else is left as it is (and text that is not JSON is left to the
 //! executor to refuse).
 
+use crate::scan;
+
 /// A member of an object: the byte spans of its key (quotes included) and of its value.
 struct Member {
     key: (usize, usize),
@@ -113,15 +115,7 @@ fn scan(bytes: &[u8]) -> Option<Vec<Object>> {
             }
             b'"' => {
                 let start = i;
-                i += 1;
-                loop {
-                    match bytes.get(i)? {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
+                i = scan::string_end(bytes, i + 1)? + 1;
                 // A string in key position is a key, not a value.
                 if let Some(Frame::Object {
                     key: key @ None, ..

@@ -3,7 +3,7 @@
 //! The guest's byte loops run as interpreted-size wasm under fuel, where a loop step costs
 //! about as much per byte as the whole word test below costs per eight bytes. Requests are
 //! mostly string contents (community code, labels), so the scans that cross them — the nesting
-//! depth check and the request parser — test eight bytes at a time.
+//! depth check, the list rewriting and the request parser — test eight bytes at a time.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -28,8 +28,20 @@ fn control_bytes(word: u64) -> u64 {
     word.wrapping_sub(ONES * 0x20) & !word & HIGHS
 }
 
+/// Index of the quote that closes the JSON string whose contents start at `from` (escapes
+/// skipped), or `None` when the text ends first.
+pub fn string_end(text: &[u8], mut from: usize) -> Option<usize> {
+    loop {
+        from = quote_or_backslash(text, from);
+        match text.get(from)? {
+            b'"' => return Some(from),
+            _ => from += 2,
+        }
+    }
+}
+
 /// Index (from `from`) of the first byte of `text` that is `"` or `\`, or `text.len()`.
-pub fn quote_or_backslash(text: &[u8], from: usize) -> usize {
+fn quote_or_backslash(text: &[u8], from: usize) -> usize {
     let mut i = from;
     while let Some(chunk) = text.get(i..i + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
