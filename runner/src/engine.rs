@@ -21,6 +21,10 @@ pub fn code_config() -> Config {
         .consume_fuel(true)
         .max_wasm_stack(MAX_WASM_STACK)
         .cranelift_opt_level(wasmtime::OptLevel::Speed)
+        // QuickJS is compiled with 128-bit SIMD (.cargo/config.toml); relaxed SIMD, whose
+        // results may differ between hosts, is not used and stays off.
+        .wasm_simd(true)
+        .wasm_relaxed_simd(false)
         // Features the executor module does not use; off so serving-only hosts can load it.
         .wasm_gc(false)
         .wasm_function_references(false)
