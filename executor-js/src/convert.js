@@ -173,13 +173,16 @@ function converterFunction(record) {
   return fn;
 }
 
-/** Runs a converter on one value (`where` names it in an error); throws a failure. */
-export function runConverter(record, value, where) {
+/**
+ * Runs a converter on one value; throws a failure. An error names the value:
+ * `where` as given, or with `index` (see `where` below) argument `where`.
+ */
+export function runConverter(record, value, where, index) {
   const fn = converterFunction(record);
   try {
     return fn(value);
   } catch (e) {
-    throw converterFailure(record, where, e);
+    throw converterFailure(record, index === undefined ? where : whereIn(where, index), e);
   }
 }
 
@@ -187,110 +190,116 @@ export function runConverter(record, value, where) {
 
 const LIST_TYPE_FN = 'Z881';
 
+// Nodes with fixed keys are object literals: they get Object.prototype when
+// made and their keys are defined, never assigned, so nothing community code
+// put on Object.prototype (an earlier converter of the same call) can
+// intercept them. A node whose keys are copied from the request is made on a
+// null prototype, filled, then given Object.prototype: changing a prototype
+// costs a few thousand fuel, so only those nodes pay it.
+
 function reference(zid) {
-  return { __proto__: null, Z1K1: 'Z9', Z9K1: zid };
+  return { Z1K1: 'Z9', Z9K1: zid };
 }
 
 function canonicalString(text) {
-  return isZid(text) ? reference(text) : { __proto__: null, Z1K1: 'Z6', Z6K1: text };
+  return isZid(text) ? reference(text) : { Z1K1: 'Z6', Z6K1: text };
 }
 
 /**
  * A fresh normal-form copy of a ZObject from the request (canonical or normal
  * form): strings become Z6 / Z9 objects, canonical arrays typed-list chains.
- * Iterative (an explicit work list), so a long list nested K1 / K2 inside a
- * value costs no stack. Objects are built on null prototypes and given
- * Object.prototype at the end.
+ * Iterative (an explicit work list of (source, target) pairs, made only when a
+ * value nests), so a long list nested K1 / K2 inside a value costs no stack.
  */
 export function normalForm(value) {
-  if (typeof value === 'string') return finishObjects(canonicalString(value));
+  if (typeof value === 'string') return canonicalString(value);
   if (typeof value !== 'object' || value === null) return value;
-  const made = newList();
-  const work = newList();
   const root = { __proto__: null };
-  push(made, root);
-  push(work, value);
-  push(work, root);
-  // `pending` pairs (source, target): copy source's keys into target.
-  while (work.length > 0) {
-    const target = work[work.length - 1];
-    const source = work[work.length - 2];
+  let work = null;
+  let source = value;
+  let target = root;
+  for (;;) {
+    work = isArray(source) ? listChain(source, target, work) : copyObject(source, target, work);
+    if (work === null || work.length === 0) return root;
+    target = work[work.length - 1];
+    source = work[work.length - 2];
     work.length -= 2;
-    if (isArray(source)) {
-      listChain(source, target, made, work);
-      continue;
-    }
-    const keys = ownKeys(source);
-    const isTerminal = own(source, 'Z1K1') === 'Z6' || own(source, 'Z1K1') === 'Z9';
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      const child = source[key];
-      if (typeof child === 'string') {
-        if (isTerminal || (key === 'Z1K1' && !isZid(child))) target[key] = child;
-        else {
-          const node = canonicalString(child);
-          push(made, node);
-          target[key] = node;
-        }
-      } else if (typeof child === 'object' && child !== null) {
-        const node = { __proto__: null };
-        push(made, node);
-        target[key] = node;
-        push(work, child);
-        push(work, node);
-      } else {
-        target[key] = child;
-      }
-    }
   }
-  for (let i = 0; i < made.length; i++) reflectSetPrototypeOf(made[i], ObjectPrototype);
-  return root;
 }
 
-function finishObjects(node) {
-  reflectSetPrototypeOf(node, ObjectPrototype);
-  return node;
+/** Adds the pair (source, target) to `work` (made on first use); returns the list. */
+function later(work, source, target) {
+  const list = work === null ? newList() : work;
+  push(list, source);
+  push(list, target);
+  return list;
+}
+
+/** Copies the keys of the object `source` into the null-prototype `target`, in normal form. */
+function copyObject(source, target, work) {
+  const keys = ownKeys(source);
+  const type = own(source, 'Z1K1');
+  // A Z6 / Z9 keeps its strings; elsewhere a Z1K1 string that is not a ZID stays a string.
+  const isTerminal = type === 'Z6' || type === 'Z9';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const child = source[key];
+    if (typeof child === 'string') {
+      if (isTerminal) target[key] = child;
+      else if (key === 'Z1K1') target[key] = isZid(child) ? reference(child) : child;
+      else target[key] = canonicalString(child);
+    } else if (typeof child === 'object' && child !== null) {
+      const node = { __proto__: null };
+      target[key] = node;
+      work = later(work, child, node);
+    } else {
+      target[key] = child;
+    }
+  }
+  reflectSetPrototypeOf(target, ObjectPrototype);
+  return work;
 }
 
 /** Writes the canonical list `array` ([type, ...items]) as a normal-form chain into `target`. */
-function listChain(array, target, made, work) {
+function listChain(array, target, work) {
   const first = array.length > 0 ? array[0] : 'Z1';
   let elementType;
   if (typeof first === 'object' && first !== null) {
     elementType = { __proto__: null };
-    push(work, first);
-    push(work, elementType);
+    work = later(work, first, elementType);
   } else {
     elementType = reference(typeof first === 'string' && isZid(first) ? first : 'Z1');
   }
-  push(made, elementType);
-  const listType = { __proto__: null, Z1K1: reference('Z7'), Z7K1: reference(LIST_TYPE_FN), Z881K1: elementType };
-  push(made, listType);
-  push(made, listType.Z1K1);
-  push(made, listType.Z7K1);
-  let node = target;
-  node.Z1K1 = listType;
-  for (let i = 1; i < array.length; i++) {
+  const listType = { Z1K1: reference('Z7'), Z7K1: reference(LIST_TYPE_FN), Z881K1: elementType };
+  // Built from the end: every node after the first is a literal holding its successor.
+  let next = { Z1K1: listType };
+  for (let i = array.length - 1; i >= 1; i--) {
     const item = array[i];
-    let element;
-    if (typeof item === 'string') element = canonicalString(item);
-    else if (typeof item === 'object' && item !== null) {
-      element = { __proto__: null };
-      push(work, item);
-      push(work, element);
-    } else element = item;
-    if (typeof element === 'object' && element !== null) push(made, element);
-    node.K1 = element;
-    const next = { __proto__: null, Z1K1: listType };
-    push(made, next);
-    node.K2 = next;
-    node = next;
+    const element = listElement(item);
+    if (i === 1) {
+      target.Z1K1 = listType;
+      target.K1 = element;
+      target.K2 = next;
+    } else {
+      next = { Z1K1: listType, K1: element, K2: next };
+    }
+    if (typeof item === 'object' && item !== null) work = later(work, item, element);
   }
+  if (array.length <= 1) target.Z1K1 = listType;
+  reflectSetPrototypeOf(target, ObjectPrototype);
+  return work;
+}
+
+/** A list item in normal form: a string's Z6 / Z9, a null-prototype node to fill for an object. */
+function listElement(item) {
+  if (typeof item === 'string') return canonicalString(item);
+  if (typeof item === 'object' && item !== null) return { __proto__: null };
+  return item;
 }
 
 // --- arguments ----------------------------------------------------------------------------
 
-function where(key, index) {
+function whereIn(key, index) {
   return index < 0 ? 'argument ' + key : 'argument ' + key + ', element ' + StringCtor(index);
 }
 
@@ -303,7 +312,7 @@ export function decodePlanned(value, plan, key, index) {
   switch (plan.kind) {
     case 'convert':
       if (plan.to === null) return decode(value, 1);
-      return runConverter(plan.to, normalForm(value), where(key, index));
+      return runConverter(plan.to, normalForm(value), key, index);
     case 'list': {
       const elements = listElements(value);
       const out = newList();
