@@ -26,6 +26,7 @@ mod fuel;
 mod fuzz;
 mod http;
 mod json_parser;
+mod lexical;
 mod pipeline;
 mod runner;
 mod soak;
@@ -47,6 +48,7 @@ fn main() {
     trials.extend(bench::trials());
     trials.extend(custom::trials());
     trials.extend(json_parser::trials());
+    trials.extend(lexical::trials());
     trials.extend(fuzz::trials());
     trials.extend(soak::trials());
     trials.extend(http::trials());
