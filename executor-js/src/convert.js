@@ -53,10 +53,11 @@ function isObject(value) {
 // --- plans -------------------------------------------------------------------------
 
 /**
- * The JavaScript converter in a Z4K7 / Z4K8 list (`prefix` "Z46" / "Z64"), as a
- * record shared through `registry` (one per ZID and code in a call), or null.
+ * The JavaScript converter in a Z4K7 / Z4K8 list (its items' identity and code
+ * keys `idKey` / `codeKey`: Z46K1 / Z46K3 or Z64K1 / Z64K3), as a record
+ * shared through `registry` (one per ZID and code in a call), or null.
  */
-function pickConverter(list, prefix, direction, registry) {
+function pickConverter(list, idKey, codeKey, direction, registry) {
   if (list === undefined || list === null) return null;
   let items;
   try {
@@ -67,22 +68,35 @@ function pickConverter(list, prefix, direction, registry) {
   for (let i = 0; i < items.length; i++) {
     const converter = items[i];
     if (!isObject(converter)) continue; // a reference: only whole objects can run
-    const z16 = own(converter, prefix + 'K3');
+    const z16 = own(converter, codeKey);
     if (!isObject(z16)) continue;
     const language = languageOf(own(z16, 'Z16K1'), 0);
     if (language === null || !isJavaScript(language)) continue;
     const code = stringValue(own(z16, 'Z16K2'));
-    const zid = refId(own(converter, prefix + 'K1'));
+    const zid = refId(own(converter, idKey));
     if (code === null || zid === null) continue;
-    const key = zid + '\n' + code;
-    let record = registry[key];
-    if (record === undefined) {
-      record = { __proto__: null, zid, code, direction, fn: undefined, failed: undefined };
-      registry[key] = record;
-    }
-    return record;
+    return converterRecord(registry, zid, code, direction);
   }
   return null;
+}
+
+/**
+ * The record of the converter `zid` with `code` in `registry`, made on first
+ * use. The registry is keyed by the ZID (a short key); records of one ZID with
+ * different code (never in a real call) are chained through `other`.
+ */
+function converterRecord(registry, zid, code, direction) {
+  let record = registry[zid];
+  let last;
+  while (record !== undefined && record.code !== code) {
+    last = record;
+    record = record.other;
+  }
+  if (record !== undefined) return record;
+  record = { __proto__: null, zid, code, direction, fn: undefined, failed: undefined, other: undefined };
+  if (last === undefined) registry[zid] = record;
+  else last.other = record;
+  return record;
 }
 
 /**
@@ -96,8 +110,8 @@ export function planOf(type, registry, depth) {
   const toCode = own(type, 'Z4K7');
   const fromCode = own(type, 'Z4K8');
   if (toCode !== undefined || fromCode !== undefined) {
-    const to = pickConverter(toCode, 'Z46', 'to code', registry);
-    const from = pickConverter(fromCode, 'Z64', 'from code', registry);
+    const to = pickConverter(toCode, 'Z46K1', 'Z46K3', 'to code', registry);
+    const from = pickConverter(fromCode, 'Z64K1', 'Z64K3', 'from code', registry);
     if (to !== null || from !== null) {
       return { __proto__: null, kind: 'convert', to, from, first: null, second: null };
     }
