@@ -1,5 +1,6 @@
 //! The compiled-code cache flag `kiln run --jsonl` and `kiln serve` share, the cache it makes,
-//! and the one-line summary of a cache's counters `kiln run --stats` prints.
+//! and the one-line summary of a cache's counters (function plans too) `kiln run --stats`
+//! prints.
 
 use kiln_runner::{CodeCache, CodeCacheStats};
 use std::sync::Arc;
@@ -24,13 +25,17 @@ impl CodeCacheArgs {
 pub fn summary(stats: &CodeCacheStats) -> String {
     format!(
         "code cache: {} hits, {} misses, {} uncacheable lookups, {} compiles ({} fuel), {} \
-         evictions; {} entries, {} bytes of {}",
+         evictions; function plans: {} plan-hits, {} plan-misses, {} plans-kept; {} entries, \
+         {} bytes of {}",
         stats.hits,
         stats.misses,
         stats.uncacheable,
         stats.compiles,
         stats.compile_fuel,
         stats.evictions,
+        stats.function_hits,
+        stats.function_misses,
+        stats.functions_stored,
         stats.entries,
         stats.bytes,
         stats.capacity

@@ -40,7 +40,7 @@ import {
 import { failure, fromThrown, isFailure } from './errors.js';
 import { ErrorType } from './error-types.js';
 import { decode, listElements, refId, stringValue } from './decode.js';
-import { isJavaScript, implementations, languageOf } from './request.js';
+import { isJavaScript, implementations, languageOf } from './definition.js';
 import { isZid } from './zobject.js';
 import { ZPair } from './zpair.js';
 
@@ -81,6 +81,15 @@ function pickConverter(list, idKey, codeKey, direction, registry) {
 }
 
 /**
+ * A converter's record: its identity, code and direction, its function once
+ * evaluated (`fn`) or why it could not be (`failed`), and the next record of
+ * the same ZID with other code (`other`).
+ */
+export function newRecord(zid, code, direction) {
+  return { __proto__: null, zid, code, direction, fn: undefined, failed: undefined, other: undefined };
+}
+
+/**
  * The record of the converter `zid` with `code` in `registry`, made on first
  * use. The registry is keyed by the ZID (a short key); records of one ZID with
  * different code (never in a real call) are chained through `other`.
@@ -93,7 +102,7 @@ function converterRecord(registry, zid, code, direction) {
     record = record.other;
   }
   if (record !== undefined) return record;
-  record = { __proto__: null, zid, code, direction, fn: undefined, failed: undefined, other: undefined };
+  record = newRecord(zid, code, direction);
   if (last === undefined) registry[zid] = record;
   else last.other = record;
   return record;
@@ -132,21 +141,45 @@ export function planOf(type, registry, depth) {
 }
 
 /**
- * The plans of a parsed Z7 call: { args (a list parallel to call.keys, null
- * where no converter applies), result (or null) }, or null when no converter
- * applies at all (the common case: nothing more is done for the call).
+ * The converter plans of an inline Z8: { byKey (a null-prototype map from each
+ * declared argument key to its plan, keys without one absent; null when none
+ * has one), result (the return type's plan, or null) }, or null when no
+ * converter applies at all (the common case). They depend on the definition
+ * only, so a function plan (function-plan.js) keeps them for later calls.
+ * `argumentTypes` maps each declared key to its type (or is undefined).
  */
-export function callPlans(call) {
-  const types = call.argumentTypes;
-  const declared = call.declaredType;
-  if (types === undefined && !isObject(declared)) return null;
+export function functionPlans(argumentTypes, declaredType) {
+  if (argumentTypes === undefined && !isObject(declaredType)) return null;
   const registry = { __proto__: null };
-  const keys = call.keys;
-  let args = null;
-  if (types !== undefined) {
+  let byKey = null;
+  if (argumentTypes !== undefined) {
+    const keys = ownKeys(argumentTypes);
     for (let i = 0; i < keys.length; i++) {
-      const plan = planOf(types[keys[i]], registry, 0);
+      const plan = planOf(argumentTypes[keys[i]], registry, 0);
       if (plan === null) continue;
+      if (byKey === null) byKey = { __proto__: null };
+      byKey[keys[i]] = plan;
+    }
+  }
+  const result = planOf(declaredType, registry, 0);
+  if (byKey === null && result === null) return null;
+  return { __proto__: null, byKey, result };
+}
+
+/**
+ * The plans of a call whose definition's plans are `plans` (functionPlans):
+ * { args (a list parallel to `keys`, the call's argument keys, null where no
+ * converter applies; null when none does), result }, or null when neither
+ * applies.
+ */
+export function callPlans(plans, keys) {
+  if (plans === null) return null;
+  const byKey = plans.byKey;
+  let args = null;
+  if (byKey !== null) {
+    for (let i = 0; i < keys.length; i++) {
+      const plan = byKey[keys[i]];
+      if (plan === undefined) continue;
       if (args === null) {
         args = newList();
         for (let j = 0; j < keys.length; j++) push(args, null);
@@ -154,9 +187,8 @@ export function callPlans(call) {
       args[i] = plan;
     }
   }
-  const result = planOf(declared, registry, 0);
-  if (args === null && result === null) return null;
-  return { __proto__: null, args, result };
+  if (args === null && plans.result === null) return null;
+  return { __proto__: null, args, result: plans.result };
 }
 
 // --- running a converter ---------------------------------------------------------------

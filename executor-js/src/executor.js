@@ -17,9 +17,9 @@ import { apply, defineHidden, EMPTY_LIST, join, jsonParse, newList, own, ownData
 import { failure, fromThrown, isFailure } from './errors.js';
 import { ErrorType } from './error-types.js';
 import { createConsole, resetLogs, takeOutput } from './console.js';
-import { decode, typeInfo } from './decode.js';
+import { decode } from './decode.js';
 import { encodeResultPlanned, encodeResultText } from './encode.js';
-import { callPlans, decodeArgumentsPlanned } from './convert.js';
+import { decodeArgumentsPlanned } from './convert.js';
 import { Wikifunctions, wikifunctionsError } from './wikifunctions.js';
 import { isZ7, parseRequest } from './request.js';
 import {
@@ -203,19 +203,13 @@ function isThenable(value) {
   return typeof value.then === 'function';
 }
 
-function declaresInteger(call) {
-  if (call.declaredType === undefined) return false;
-  const info = typeInfo(call.declaredType);
-  return info !== null && info.id === 'Z16683';
-}
-
 function finish(value, call) {
   const plans = call.plans === undefined ? null : call.plans;
   // The common case first: a string needs no encoder.
   if (typeof value === 'string' && plans === null) return successStringAnswer(quote(value), metaOf(call));
   let text;
   try {
-    text = plans !== null && plans.result !== null ? encodeResultPlanned(value, plans.result) : encodeResultText(value, declaresInteger(call));
+    text = plans !== null && plans.result !== null ? encodeResultPlanned(value, plans.result) : encodeResultText(value, call.declaredInteger === true);
   } catch (e) {
     return errorText(toFailure(e), call, null);
   }
@@ -255,13 +249,8 @@ export function handle(requestText) {
     call = parseRequest(requestText);
     // A failure record has no `code` (every parsed call has a string there).
     if (call.code === undefined) return errorText(call, null, requestText);
-    // Type converters (Z7 form only): the executor form has no declared types.
-    // (call.plans is written only for the Z7 form: a property less to make on the common path.)
-    let plans = null;
-    if (call.argumentTypes !== undefined || call.declaredType !== undefined) {
-      plans = callPlans(call);
-      call.plans = plans;
-    }
+    // Type converters (Z7 form only: the executor form has no declared types, and no `plans`).
+    const plans = call.plans === undefined ? null : call.plans;
     const values = plans === null || plans.args === null ? decodeArguments(call) : decodeArgumentsPlanned(call, plans.args);
     // A failure record has no `length` (a list of values has one).
     if (values.length === undefined) return errorText(values, call, requestText);

@@ -86,6 +86,16 @@ const GUEST_IS_ZID = '__kiln_is_zid';
 const guestIsZid = getOwnPropertyDescriptor(G, GUEST_IS_ZID);
 reflectDeleteProperty(G, GUEST_IS_ZID);
 export const nativeIsZid = guestIsZid !== undefined && typeof guestIsZid.value === 'function' ? guestIsZid.value : undefined;
+
+// The call's function definition, deferred by the guest's request parser: the
+// function kiln's guest installs as `__kiln_function` (guest/src/function.rs)
+// answers the host's function plan for it, or the definition itself, and keeps
+// the plan the executor hands it; elsewhere (Node tests) undefined, and
+// nothing is deferred. Taken and deleted here too.
+const GUEST_FUNCTION = '__kiln_function';
+const guestFunction = getOwnPropertyDescriptor(G, GUEST_FUNCTION);
+reflectDeleteProperty(G, GUEST_FUNCTION);
+export const functionPart = guestFunction !== undefined && typeof guestFunction.value === 'function' ? guestFunction.value : undefined;
 export const StringCtor = String;
 export const BigIntCtor = BigInt;
 export const MapCtor = Map;

@@ -1,10 +1,17 @@
-// Parsing a request into { code, name, keys, source, declaredType, text, wrapped,
-// requestId, argumentTypes }: the arguments are source[keys[0]], source[keys[1]],
+// Parsing a request into { code, name, keys, source, text, wrapped, requestId,
+// plans, declaredInteger }: the arguments are source[keys[0]], source[keys[1]],
 // ...; `text` is the request text (an error quotes the call from it, from
-// `.zobject` when `wrapped`); `argumentTypes` (Z7 form only) maps an argument key
-// to the type its Z17 declares. Only the properties a form has are written
-// (the others read as undefined): every property a record is made with costs
-// each call a new hidden-class shape, about a thousand fuel.
+// `.zobject` when `wrapped`); `plans` (Z7 form only) are the converter plans of
+// the arguments and the result (convert.js callPlans, or null) and
+// `declaredInteger` whether the Z8 declares the return type Z16683. Only the
+// properties a form has are written (the others read as undefined): every
+// property a record is made with costs each call a new hidden-class shape,
+// about a thousand fuel.
+//
+// A Z7's function definition (Z7K1) is read once per artifact and text: what
+// the executor derives from it (function-plan.js) is kept by the host, and a
+// later call with the same definition has the guest's parser skip it and reads
+// the plan instead (see DEFER_FUNCTION below, guest/src/function.rs).
 //
 // The evaluator's envelope {"zobject": <either form>, "remainingTime": seconds,
 // "requestId": "...", "allowsCallbacks": bool} is accepted around both forms:
@@ -28,13 +35,27 @@
 //    same ZID as the Z8's Z8K5), so a bare Z14 names no implementation.
 // Arguments are bound in numeric key order (Z1000K2 before Z1000K10).
 
-import { charCodeAt, EMPTY_LIST, hasOwn, isArray, jsonParse, newList, own, ownKeys, push, regExpExec, slice, toLowerCase } from './intrinsics.js';
+import {
+  charCodeAt,
+  EMPTY_LIST,
+  functionPart,
+  hasOwn,
+  isArray,
+  jsonParse,
+  newList,
+  own,
+  ownKeys,
+  push,
+  regExpExec,
+  slice,
+} from './intrinsics.js';
 import { failure } from './errors.js';
 import { ErrorType } from './error-types.js';
 import { refId, stringValue, typeInfo } from './decode.js';
 import { keyIndex } from './zobject.js';
-
-const MAX_IMPLEMENTATIONS = 10000;
+import { callPlans, functionPlans } from './convert.js';
+import { implementations, isJavaScript, languageOf } from './definition.js';
+import { readFunctionPlan, writeFunctionPlan } from './function-plan.js';
 
 /** Z561 with a Z502 (not well-formed) inside. */
 function invalid(message) {
@@ -222,7 +243,6 @@ function fromExecutorForm(request, text) {
     name,
     keys,
     source: argumentsValue,
-    declaredType: undefined,
     text,
   };
 }
@@ -249,50 +269,17 @@ export function isZ7(request) {
 }
 
 /**
- * The items of a list in a Z8 (Z8K4 implementations, Z8K1 declarations, Z4K7 /
- * Z4K8 converters): a canonical array ([type, ...items]; an item that is the
- * bare type reference is skipped by the callers, which want objects) or a
- * normal-form typed list.
+ * The call of a Z7 request. `deferred` says what became of its function
+ * definition (Z7K1) while parsing: undefined (nothing deferred: read it), a
+ * string (the function plan an earlier call kept for it: use that), or true
+ * (read it, and hand the plan made of it to the host).
  */
-export function implementations(list) {
-  if (isArray(list)) {
-    // An array of the parsed request, read before any community code runs: its
-    // elements are own data, so the callers read it as it is (a copy costs about
-    // 6 k fuel per item on this path).
-    if (list.length <= MAX_IMPLEMENTATIONS) return list;
-    const out = newList();
-    for (let i = 0; i < MAX_IMPLEMENTATIONS; i++) push(out, list[i]);
-    return out;
+function fromZ7(request, text, deferred) {
+  if (typeof deferred === 'string' && own(request, 'Z7K1') === null) {
+    const known = readFunctionPlan(deferred);
+    if (known === null) return failure(ErrorType.UNSPECIFIED, 'Internal executor error: a function plan the host kept is unreadable.');
+    return callOf(known, request, text);
   }
-  const out = newList();
-  let node = list;
-  for (let i = 0; i < MAX_IMPLEMENTATIONS && isObject(node) && hasOwn(node, 'K1'); i++) {
-    push(out, own(node, 'K1'));
-    node = own(node, 'K2');
-  }
-  return out;
-}
-
-/** The language named by a Z16K1: a ZID (Z600), a name ("javascript"), or null. */
-export function languageOf(value, depth) {
-  if (depth > 8) return null;
-  if (typeof value === 'string') return value;
-  if (!isObject(value)) return null;
-  const id = refId(value);
-  if (id !== null) return id;
-  const text = own(value, 'Z6K1');
-  if (typeof text === 'string') return text;
-  if (hasOwn(value, 'Z61K1')) return languageOf(own(value, 'Z61K1'), depth + 1);
-  return null;
-}
-
-export function isJavaScript(language) {
-  if (language === 'Z600') return true;
-  const lower = toLowerCase(language);
-  return slice(lower, 0, 10) === 'javascript';
-}
-
-function fromZ7(request, text) {
   const fn = own(request, 'Z7K1');
   if (!isObject(fn)) return missing('implementation', UNABLE);
   const candidates = implementations(own(fn, 'Z8K4'));
@@ -337,16 +324,40 @@ function fromZ7(request, text) {
   if (name === null) name = refId(own(chosen, 'Z14K1'));
   if (name === null) return missing('Z8K5', 'Function call did not provide functionName (no Z8K5 identity on the Z8).');
   if (!isIdentifier(name)) return invalid('functionName must be a JavaScript identifier, got "' + name + '".');
-  return {
+  const declaredType = own(fn, 'Z8K2');
+  let declaredInteger = false;
+  if (declaredType !== undefined) {
+    const info = typeInfo(declaredType);
+    declaredInteger = info !== null && info.id === 'Z16683';
+  }
+  const plan = {
     __proto__: null,
     code,
     name,
-    keys: sortedArguments(request, Z7_SKIP),
-    source: request,
-    declaredType: own(fn, 'Z8K2'),
-    argumentTypes: declaredTypes(own(fn, 'Z8K1')),
-    text,
     implementation: chosenId,
+    declaredInteger,
+    plans: functionPlans(declaredTypes(own(fn, 'Z8K1')), declaredType),
+  };
+  // Before any community code of the call runs (the guest refuses it after).
+  if (deferred === true && functionPart !== undefined && functionPart(true) === true) {
+    functionPart(writeFunctionPlan(plan));
+  }
+  return callOf(plan, request, text);
+}
+
+/** The call record of a function plan (fromZ7), with the arguments of `request`. */
+function callOf(plan, request, text) {
+  const keys = sortedArguments(request, Z7_SKIP);
+  return {
+    __proto__: null,
+    code: plan.code,
+    name: plan.name,
+    keys,
+    source: request,
+    plans: callPlans(plan.plans, keys),
+    declaredInteger: plan.declaredInteger,
+    text,
+    implementation: plan.implementation,
   };
 }
 
@@ -388,8 +399,12 @@ function persistentId(value) {
 export function parseRequest(text) {
   if (typeof text !== 'string') return invalid('The request must be JSON text (a string).');
   let request;
+  let deferred;
   try {
-    request = jsonParse(text);
+    request = jsonParse(text, DEFER_FUNCTION);
+    // (Only a request whose Z7K1 reads null can have had it deferred: read before any
+    // community code runs, so nothing inherited can answer.)
+    if (functionPart !== undefined && mayBeDeferred(request)) deferred = undeferred(request, functionPart());
   } catch (e) {
     return failure(ErrorType.INVALID_REQUEST, 'The request is not valid JSON.', ErrorType.JSON_SYNTAX);
   }
@@ -398,17 +413,48 @@ export function parseRequest(text) {
   }
   // (isZ7 inlined for the common executor form: no Z7K1 and no Z1K1.)
   if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) {
-    if (hasOwn(request, 'zobject')) return fromEnvelope(request, text);
+    if (hasOwn(request, 'zobject')) return fromEnvelope(request, text, deferred);
     return fromExecutorForm(request, text);
   }
-  return isZ7(request) ? fromZ7(request, text) : fromExecutorForm(request, text);
+  return isZ7(request) ? fromZ7(request, text, deferred) : fromExecutorForm(request, text);
+}
+
+/**
+ * Asks the guest's parser (guest/src/json.rs) to defer the call's function
+ * definition: the object value of the request's Z7K1 (or of its zobject's Z7K1
+ * when the request has neither Z1K1 nor Z7K1, where fromEnvelope reads it) is
+ * parsed as `null`; `functionPart()` then answers the function plan the host
+ * keeps for that exact text, or the definition itself. JSON.parse ignores this
+ * argument (nothing is deferred).
+ */
+const DEFER_FUNCTION = 'kiln:defer-function';
+
+function mayBeDeferred(request) {
+  if (typeof request !== 'object' || request === null) return false;
+  if (request.Z7K1 === null) return true;
+  const inner = request.zobject;
+  return typeof inner === 'object' && inner !== null && inner.Z7K1 === null;
+}
+
+/**
+ * What became of the deferred definition, given what functionPart() answered:
+ * undefined (nothing was deferred), the plan text (found), or true (not found:
+ * the definition, parsed now, is put where it belongs, as if parsed in place).
+ */
+function undeferred(request, part) {
+  if (part === undefined || typeof part === 'string') return part;
+  // The definition is an own member already (defined as null), so this assignment
+  // only replaces its value; no community code has run yet.
+  const holder = hasOwn(request, 'Z7K1') ? request : own(request, 'zobject');
+  holder.Z7K1 = part;
+  return true;
 }
 
 /** Longest requestId accepted (UTF-16 code units). */
 const MAX_REQUEST_ID = 256;
 
 /** The evaluator's envelope: { zobject, remainingTime, requestId, allowsCallbacks }. */
-function fromEnvelope(envelope, text) {
+function fromEnvelope(envelope, text, deferred) {
   const inner = envelope.zobject;
   if (!isObject(inner)) return invalid('zobject must be a JSON object: a Z7 function call or the executor form.');
   const requestId = own(envelope, 'requestId');
@@ -424,7 +470,7 @@ function fromEnvelope(envelope, text) {
   if (callbacks !== undefined && callbacks !== null && typeof callbacks !== 'boolean') {
     return invalid('allowsCallbacks must be a boolean.');
   }
-  const call = isZ7(inner) ? fromZ7(inner, text) : fromExecutorForm(inner, text);
+  const call = isZ7(inner) ? fromZ7(inner, text, deferred) : fromExecutorForm(inner, text);
   if (call.code === undefined) return call; // a failure record
   call.wrapped = true;
   if (typeof requestId === 'string') call.requestId = requestId;

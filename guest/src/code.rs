@@ -61,6 +61,8 @@ pub unsafe extern "C" fn evaluate(
     argc: c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
+    // From here on the call runs community code: no function plan is stored after it.
+    crate::function::community_code_runs();
     if argc < 1 || !qjs::JS_IsString(*argv) {
         return qjs::JS_ThrowTypeError(ctx, c"code to evaluate must be a string".as_ptr());
     }

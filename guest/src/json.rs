@@ -54,13 +54,57 @@ pub unsafe extern "C" fn parse(
     let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
     if let Some(bytes) = request_bytes(argument) {
         // The call's own request: its UTF-8 text is at hand, no conversion needed.
-        return match Parser::new(ctx, bytes).run() {
+        let mut parser = Parser::new(ctx, bytes);
+        if argc >= 2 && is_string(ctx, *argv.add(1), DEFER_FUNCTION) {
+            parser.deferral = Some(Deferral::default());
+        }
+        return match parser.run() {
             Ok(value) => value,
             Err(Stop::Exception) => qjs::JS_EXCEPTION,
             Err(Stop::Unsure) => converted(ctx, argument, false),
         };
     }
     converted(ctx, argument, true)
+}
+
+/// The second argument that asks the parser to defer the call's function definition
+/// ([`Deferral`]); `JSON.parse` ignores a second argument that is not a function.
+const DEFER_FUNCTION: &[u8] = b"kiln:defer-function";
+
+/// Whether `value` is the string `expected` (ASCII).
+unsafe fn is_string(ctx: *mut qjs::JSContext, value: qjs::JSValue, expected: &[u8]) -> bool {
+    if !qjs::JS_IsString(value) {
+        return false;
+    }
+    let mut len = 0;
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, value, false);
+    if text.is_null() {
+        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+        return false;
+    }
+    let same = std::slice::from_raw_parts(text.cast::<u8>(), len as usize) == expected;
+    qjs::JS_FreeCString(ctx, text);
+    same
+}
+
+/// Parses `text` (a part of the request: the deferred function definition) as JSON.parse
+/// would: the fast path, else QuickJS's parser on a NUL-terminated copy.
+pub unsafe fn parse_part(ctx: *mut qjs::JSContext, text: &[u8]) -> qjs::JSValue {
+    match Parser::new(ctx, text).run() {
+        Ok(value) => value,
+        Err(Stop::Exception) => qjs::JS_EXCEPTION,
+        Err(Stop::Unsure) => {
+            let mut copy = Vec::with_capacity(text.len() + 1);
+            copy.extend_from_slice(text);
+            copy.push(0);
+            qjs::JS_ParseJSON(
+                ctx,
+                copy.as_ptr().cast(),
+                text.len() as _,
+                FILE_NAME.as_ptr(),
+            )
+        }
+    }
 }
 
 /// Parses `argument` converted as JSON.parse converts it (ToString, then UTF-8,
@@ -99,9 +143,18 @@ pub fn with_request<R>(text: &JsString<'_>, bytes: &str, call: impl FnOnce() -> 
     // SAFETY: `text` is a live string value; only its address is read.
     let address = unsafe { qjs::JS_VALUE_GET_PTR(text.as_raw()) } as usize;
     REQUEST.with(|request| request.set(Some((address, bytes.as_ptr(), bytes.len()))));
+    crate::function::reset();
     let result = call();
+    crate::function::reset();
     REQUEST.with(|request| request.set(None));
     result
+}
+
+/// The UTF-8 text of the call's request, while [`with_request`] runs.
+pub fn request_text<'a>() -> Option<&'a [u8]> {
+    let (_, bytes, len) = REQUEST.with(Cell::get)?;
+    // SAFETY: the text outlives `with_request`, the only time it is known here.
+    Some(unsafe { std::slice::from_raw_parts(bytes, len) })
 }
 
 /// The request's UTF-8 text when `value` is the request's own string.
@@ -143,8 +196,60 @@ struct Parser<'a> {
     keys: Vec<qjs::JSAtom>,
     /// A string's decoded bytes, or a token copied with a NUL for QuickJS's parser.
     scratch: Vec<u8>,
+    /// Set when the call's function definition is to be deferred.
+    deferral: Option<Deferral>,
 }
 
+/// The member names a deferral looks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Z7K1,
+    Z1K1,
+    Zobject,
+    Other,
+}
+
+impl Name {
+    fn of(key: &[u8]) -> Self {
+        match key {
+            b"Z7K1" => Name::Z7K1,
+            b"Z1K1" => Name::Z1K1,
+            b"zobject" => Name::Zobject,
+            _ => Name::Other,
+        }
+    }
+}
+
+/// Where the call's function definition is: the request's `Z7K1`, or its `zobject`'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    Root,
+    Zobject,
+}
+
+/// The deferral of the call's function definition: the object value of the request's own
+/// `Z7K1` member (or of its `zobject` member's `Z7K1` when the request has neither `Z1K1` nor
+/// `Z7K1`, as the executor reads an envelope) is skipped, not built: the member is defined
+/// as `null` and the text's span is kept ([`crate::function`]) for the executor to have it
+/// looked up or parsed. The skipped text is a JSON value exactly when the whole text is JSON,
+/// so nothing about the parse changes but when that part is built. Anything ambiguous — a
+/// repeated key among these, both places at once — makes the parser give up (QuickJS's
+/// parser builds everything, nothing is deferred).
+#[derive(Default)]
+struct Deferral {
+    /// The members of the root named `Z7K1`, `zobject` and `Z1K1` so far.
+    root_z7k1: u32,
+    root_zobject: u32,
+    root_z1k1: u32,
+    /// The `Z7K1` members inside the root's `zobject` object.
+    zobject_z7k1: u32,
+    /// Whether the root member being parsed is `zobject`.
+    in_zobject: bool,
+    /// The next value is the one to skip.
+    pending: Option<Holder>,
+    /// The span skipped, and where.
+    span: Option<(usize, usize, Holder)>,
+}
 impl Drop for Parser<'_> {
     /// Frees what a stopped parse still holds.
     fn drop(&mut self) {
@@ -171,6 +276,7 @@ impl<'a> Parser<'a> {
             values: Vec::with_capacity(32),
             keys: Vec::with_capacity(32),
             scratch: Vec::new(),
+            deferral: None,
         }
     }
 
@@ -198,7 +304,9 @@ impl<'a> Parser<'a> {
     unsafe fn run(mut self) -> Step<qjs::JSValue> {
         'value: loop {
             self.skip_whitespace();
+            let pending = self.deferral.as_mut().and_then(|d| d.pending.take());
             let mut value = match self.peek() {
+                Some(b'{') if pending.is_some() => self.skip_deferred(pending)?,
                 Some(b'{') => {
                     self.pos += 1;
                     self.skip_whitespace();
@@ -237,9 +345,12 @@ impl<'a> Parser<'a> {
             loop {
                 let Some(&frame) = self.frames.last() else {
                     self.skip_whitespace();
-                    if self.pos != self.text.len() {
+                    if self.pos != self.text.len() || !self.deferral_holds() {
                         qjs::JS_FreeValue(self.ctx, value);
                         return Err(Stop::Unsure);
+                    }
+                    if let Some((start, end, _)) = self.deferral.as_ref().and_then(|d| d.span) {
+                        crate::function::deferred(start, end);
                     }
                     return Ok(value);
                 };
@@ -268,6 +379,78 @@ impl<'a> Parser<'a> {
                     }
                     _ => return Err(Stop::Unsure),
                 }
+            }
+        }
+    }
+
+    /// Skips the deferred value at the cursor (an object) and answers the `null` its member
+    /// is defined with; a second value to defer makes the parser give up.
+    fn skip_deferred(&mut self, holder: Option<Holder>) -> Step<qjs::JSValue> {
+        let (Some(deferral), Some(holder)) = (self.deferral.as_mut(), holder) else {
+            return Err(Stop::Unsure);
+        };
+        if deferral.span.is_some() {
+            return Err(Stop::Unsure);
+        }
+        let start = self.pos;
+        let end = scan::container_end(self.text, start).ok_or(Stop::Unsure)?;
+        deferral.span = Some((start, end, holder));
+        self.pos = end;
+        Ok(qjs::JS_NULL)
+    }
+
+    /// Notes a member key (its bytes, decoded) for the deferral, and whether its value, when
+    /// it is an object, is the one to defer.
+    fn note_key(&mut self, key: Name) {
+        let depth = self.frames.len();
+        let zobject_member = depth == 2
+            && matches!(self.frames[0], Frame::Object { .. })
+            && matches!(self.frames[1], Frame::Object { .. });
+        let Some(deferral) = self.deferral.as_mut() else {
+            return;
+        };
+        let holder = match (depth, key) {
+            (1, Name::Z7K1) => {
+                deferral.root_z7k1 += 1;
+                Some(Holder::Root)
+            }
+            (1, _) => {
+                deferral.in_zobject = key == Name::Zobject;
+                deferral.root_zobject += u32::from(deferral.in_zobject);
+                deferral.root_z1k1 += u32::from(key == Name::Z1K1);
+                None
+            }
+            (2, Name::Z7K1) if zobject_member && deferral.in_zobject => {
+                deferral.zobject_z7k1 += 1;
+                Some(Holder::Zobject)
+            }
+            _ => None,
+        };
+        if holder.is_some() && self.text.get(self.pos).is_some() {
+            let mut i = self.pos;
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.text.get(i) {
+                i += 1;
+            }
+            if self.text.get(i) == Some(&b'{') {
+                deferral.pending = holder;
+            }
+        }
+    }
+
+    /// Whether a deferral (if any) is unambiguous: the one member of its name where the
+    /// executor reads the function definition.
+    fn deferral_holds(&self) -> bool {
+        let Some(deferral) = &self.deferral else {
+            return true;
+        };
+        match deferral.span {
+            None => true,
+            Some((_, _, Holder::Root)) => deferral.root_z7k1 == 1,
+            Some((_, _, Holder::Zobject)) => {
+                deferral.zobject_z7k1 == 1
+                    && deferral.root_zobject == 1
+                    && deferral.root_z7k1 == 0
+                    && deferral.root_z1k1 == 0
             }
         }
     }
@@ -339,7 +522,8 @@ impl<'a> Parser<'a> {
         if self.peek() != Some(b'"') {
             return Err(Stop::Unsure);
         }
-        let atom = match self.string_token()? {
+        let token = self.string_token()?;
+        let atom = match token {
             Token::Ascii(start, end) => {
                 let bytes = &self.text[start..end];
                 qjs::JS_NewAtomLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _)
@@ -360,7 +544,17 @@ impl<'a> Parser<'a> {
             return Err(Stop::Exception);
         }
         self.keys.push(atom);
-        self.expect(b':')
+        self.expect(b':')?;
+        if self.deferral.is_some() && self.frames.len() <= 2 {
+            // Keys that are not ASCII (Other) are none of the names a deferral looks for.
+            let name = match token {
+                Token::Ascii(start, end) => Name::of(&self.text[start..end]),
+                Token::Decoded => Name::of(&self.scratch),
+                Token::Other(..) => Name::Other,
+            };
+            self.note_key(name);
+        }
+        Ok(())
     }
 
     /// A string value.
@@ -487,6 +681,7 @@ impl<'a> Parser<'a> {
 }
 
 /// Where a scanned string token's characters are.
+#[derive(Clone, Copy)]
 enum Token {
     /// ASCII without escapes: the text between its quotes.
     Ascii(usize, usize),

@@ -30,6 +30,7 @@ use javy::quickjs::{
 use javy::{Config, Runtime};
 
 mod code;
+mod function;
 mod json;
 mod lexical;
 mod lists;
@@ -143,12 +144,18 @@ type GuestFunction = unsafe extern "C" fn(
 
 /// The guest's functions for a bundle's top level to take: (global, function name, length,
 /// function). Each is a global only during the top level: [`take_entry`] removes what is left.
-const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 3] = [
+const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 4] = [
     // Named `eval` so stack traces read as they do for the eval built-in.
     (code::EVAL_GLOBAL, c"eval", 1, code::evaluate),
     // Named and sized as JSON.parse.
     (json::PARSE_GLOBAL, c"parse", 2, json::parse),
     (lexical::IS_ZID_GLOBAL, c"isZid", 1, lexical::is_zid),
+    (
+        function::FUNCTION_GLOBAL,
+        c"function",
+        1,
+        function::function,
+    ),
 ];
 
 /// Installs [`GUEST_FUNCTIONS`] as configurable, non-enumerable globals (so the executor can

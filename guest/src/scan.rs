@@ -81,3 +81,46 @@ pub fn plain_ascii_end(text: &[u8], from: usize) -> usize {
 fn is_plain_ascii(byte: u8) -> bool {
     (0x20..0x80).contains(&byte) && byte != b'"' && byte != b'\\'
 }
+
+/// Index (from `from`) of the first byte of `text` that is `"`, `{`, `}`, `[` or `]`, or
+/// `text.len()`.
+fn quote_or_bracket(text: &[u8], from: usize) -> usize {
+    // `[` and `]` are `{` and `}` without the 0x20 bit; no other byte becomes either.
+    const CASE: u64 = ONES * 0x20;
+    let mut i = from;
+    while let Some(chunk) = text.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let folded = word | CASE;
+        let found = bytes_equal(word, b'"') | bytes_equal(folded, b'{') | bytes_equal(folded, b'}');
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && !matches!(text[i], b'"' | b'{' | b'}' | b'[' | b']') {
+        i += 1;
+    }
+    i
+}
+
+/// Index just past the object or array that opens at `start` (its brackets matched, strings
+/// skipped), or `None` when the text ends first. What is between is not checked: for JSON
+/// text the end found is that value's end.
+pub fn container_end(text: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        i = quote_or_bracket(text, i);
+        match *text.get(i)? {
+            b'"' => i = string_end(text, i + 1)?,
+            b'{' | b'[' => depth += 1,
+            _ => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+        }
+        i += 1;
+    }
+}

@@ -1,5 +1,6 @@
 //! The compiled-code cache as a call's instance sees it: the `kiln_code_cache` imports the
-//! guest asks through (`lookup` a code text, `fetch` what was found), the texts a call missed,
+//! guest asks through (`lookup` a code text, `fetch` what was found; `lookup_function` and
+//! `store_function` for the executor's function plans), the texts a call missed,
 //! and the compile call that turns each of those into an entry afterwards (the guest's
 //! `kiln_compile_code` export, in a fresh instance of the same artifact, under limits of its
 //! own). The guest side is guest/src/code.rs; the protocol is in wit/executor.wit.
@@ -18,6 +19,9 @@ pub const COMPILE_EXPORT: &str = "kiln_compile_code";
 const MISS: i32 = 0;
 const BYTECODE: i32 = 1;
 const SYNTAX_ERROR: i32 = 2;
+/// `lookup_function` answers: a function plan was found; there is no cache to keep one in.
+const FUNCTION_PLAN: i32 = 3;
+const NO_CACHE: i32 = 4;
 
 /// What `kiln_compile_code` writes first: bytecode follows, or a SyntaxError's message.
 const COMPILED: u8 = b'B';
@@ -58,7 +62,7 @@ impl CallCode {
         let (status, payload) = match cache.lookup(&key) {
             Some(Compiled::Bytecode(b)) => (BYTECODE, b),
             Some(Compiled::SyntaxError(m)) => (SYNTAX_ERROR, m),
-            Some(Compiled::Uncacheable) => return (MISS, 0),
+            Some(Compiled::Uncacheable | Compiled::FunctionPlan(_)) => return (MISS, 0),
             None => {
                 let known = self.misses.iter().any(|(k, _)| *k == key);
                 if !known && self.missed_bytes + text.len() <= MAX_MISSED_BYTES {
@@ -71,6 +75,30 @@ impl CallCode {
         let len = payload.len();
         self.found = Some(payload);
         (status, len)
+    }
+
+    /// Looks up the function plan of the definition `text`: the status for the guest and the
+    /// length of what was found.
+    fn lookup_function(&mut self, text: &[u8]) -> (i32, usize) {
+        self.found = None;
+        let Some((cache, artifact)) = &self.cache else {
+            return (NO_CACHE, 0);
+        };
+        match cache.lookup_function(&CodeCache::function_key(artifact, text)) {
+            Some(plan) => {
+                let len = plan.len();
+                self.found = Some(plan);
+                (FUNCTION_PLAN, len)
+            }
+            None => (MISS, 0),
+        }
+    }
+
+    /// Keeps `plan` as the function plan of the definition `text`.
+    fn store_function(&mut self, text: &[u8], plan: &[u8]) {
+        if let Some((cache, artifact)) = &self.cache {
+            cache.store_function(&CodeCache::function_key(artifact, text), plan);
+        }
     }
 }
 
@@ -101,6 +129,47 @@ pub(crate) fn add_to_linker<T: 'static>(
                     status
                 }
                 None => MISS,
+            }
+        },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
+        "lookup_function",
+        move |mut caller: Caller<'_, T>, text: u32, len: u32, found_len: u32| -> i32 {
+            let Some(memory) = memory(&mut caller) else {
+                return MISS;
+            };
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            let Some(text) = range(data, text, len).map(|r| &data[r]) else {
+                return MISS;
+            };
+            let (status, found) = get(state).lookup_function(text);
+            if status != FUNCTION_PLAN {
+                return status;
+            }
+            match range(data, found_len, 4) {
+                Some(r) => {
+                    data[r].copy_from_slice(&(found as u32).to_le_bytes());
+                    status
+                }
+                None => MISS,
+            }
+        },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
+        "store_function",
+        move |mut caller: Caller<'_, T>, text: u32, len: u32, plan: u32, plan_len: u32| -> i32 {
+            let Some(memory) = memory(&mut caller) else {
+                return 1;
+            };
+            let (data, state) = memory.data_and_store_mut(&mut caller);
+            match (range(data, text, len), range(data, plan, plan_len)) {
+                (Some(text), Some(plan)) => {
+                    get(state).store_function(&data[text], &data[plan]);
+                    0
+                }
+                _ => 1,
             }
         },
     )?;
@@ -139,6 +208,16 @@ pub fn add_absent_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Res
         IMPORT_MODULE,
         "fetch",
         |_: Caller<'_, T>, _: u32, _: u32| -> i32 { 1 },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
+        "lookup_function",
+        |_: Caller<'_, T>, _: u32, _: u32, _: u32| -> i32 { NO_CACHE },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
+        "store_function",
+        |_: Caller<'_, T>, _: u32, _: u32, _: u32, _: u32| -> i32 { 1 },
     )?;
     Ok(())
 }

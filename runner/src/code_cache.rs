@@ -10,6 +10,11 @@
 //! call that missed): the text's bytecode, or the SyntaxError message compiling it gave, or a
 //! note that it is not worth caching (too big, or it failed in a way that is not a property of
 //! the text). Nothing a request carries ever becomes an entry.
+//!
+//! The same cache keeps the executor's function plans (guest/src/function.rs): what the
+//! executor derived from a Z7's inline function definition before any community code of that
+//! call ran, keyed apart from code (the SHA-256 of a domain tag, the artifact's identity and
+//! the definition's exact text).
 
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -31,6 +36,8 @@ pub enum Compiled {
     /// Nothing worth keeping: evaluate the text each time (too big for the cache, or the compile
     /// call failed for a reason that is not the text's own, such as a limit).
     Uncacheable,
+    /// The executor's plan of a function definition (under a [`CodeCache::function_key`]).
+    FunctionPlan(Arc<[u8]>),
 }
 
 impl Compiled {
@@ -38,7 +45,9 @@ impl Compiled {
     fn size(&self) -> usize {
         ENTRY_OVERHEAD
             + match self {
-                Compiled::Bytecode(b) | Compiled::SyntaxError(b) => b.len(),
+                Compiled::Bytecode(b) | Compiled::SyntaxError(b) | Compiled::FunctionPlan(b) => {
+                    b.len()
+                }
                 Compiled::Uncacheable => 0,
             }
     }
@@ -65,6 +74,12 @@ pub struct CodeCacheStats {
     pub bytes: u64,
     /// The bound on `bytes`.
     pub capacity: u64,
+    /// Function-plan lookups answered with a plan.
+    pub function_hits: u64,
+    /// Function-plan lookups of definitions the cache did not know.
+    pub function_misses: u64,
+    /// Function plans kept.
+    pub functions_stored: u64,
 }
 
 /// Bytecode of community code, bounded by bytes, shared by threads.
@@ -99,6 +114,16 @@ impl CodeCache {
     /// The key of `text` evaluated by the artifact identified by `artifact`.
     pub fn key(artifact: &[u8; 32], text: &[u8]) -> CodeKey {
         let mut hasher = Sha256::new();
+        hasher.update(artifact);
+        hasher.update(text);
+        hasher.finalize().into()
+    }
+
+    /// The key of the function plan of the definition `text` made by the artifact `artifact`:
+    /// apart from every code key (a domain tag first).
+    pub fn function_key(artifact: &[u8; 32], text: &[u8]) -> CodeKey {
+        let mut hasher = Sha256::new();
+        hasher.update(b"kiln function plan\0");
         hasher.update(artifact);
         hasher.update(text);
         hasher.finalize().into()
@@ -156,6 +181,39 @@ impl CodeCache {
         } else {
             compiled
         };
+        self.put(&mut inner, key, compiled);
+    }
+
+    /// The function plan kept under `key` (a [`CodeCache::function_key`]), counting the lookup.
+    pub fn lookup_function(&self, key: &CodeKey) -> Option<Arc<[u8]>> {
+        let mut inner = self.lock();
+        match inner.entries.get(key) {
+            Some(Compiled::FunctionPlan(plan)) => {
+                let plan = plan.clone();
+                inner.stats.function_hits += 1;
+                Some(plan)
+            }
+            _ => {
+                inner.stats.function_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Keeps `plan` under `key` (a [`CodeCache::function_key`]) unless it alone is over a
+    /// quarter of the capacity, evicting the least recently used entries past the bound.
+    pub fn store_function(&self, key: &CodeKey, plan: &[u8]) {
+        let compiled = Compiled::FunctionPlan(Arc::from(plan));
+        if compiled.size() > self.capacity / 4 {
+            return;
+        }
+        let mut inner = self.lock();
+        inner.stats.functions_stored += 1;
+        self.put(&mut inner, key, compiled);
+    }
+
+    /// Puts `compiled` under `key` and evicts past the bound.
+    fn put(&self, inner: &mut Inner, key: &CodeKey, compiled: Compiled) {
         let size = compiled.size();
         if let Some(old) = inner.entries.put(*key, compiled) {
             inner.bytes -= old.size();
@@ -272,5 +330,41 @@ mod tests {
         let stats = cache.stats();
         assert_eq!((stats.uncacheable, stats.hits), (1, 0));
         assert_eq!(stats.bytes, ENTRY_OVERHEAD as u64);
+    }
+
+    #[test]
+    fn function_plans_are_keyed_apart_from_code_and_bounded_like_it() {
+        let cache = CodeCache::new(4000);
+        let artifact = [3u8; 32];
+        let text = b"{\"Z1K1\":\"Z8\"}";
+        let key = CodeCache::function_key(&artifact, text);
+        assert_ne!(
+            key,
+            CodeCache::key(&artifact, text),
+            "a domain apart from code"
+        );
+        assert_eq!(cache.lookup_function(&key), None);
+        cache.store_function(&key, b"plan");
+        assert_eq!(cache.lookup_function(&key).as_deref(), Some(&b"plan"[..]));
+        // The cache's own lookup sees the entry; a call's code lookup (code.rs) takes a plan
+        // for a miss (the keys never meet anyway).
+        assert_eq!(
+            cache.lookup(&key),
+            Some(Compiled::FunctionPlan(Arc::from(&b"plan"[..])))
+        );
+        // Over a quarter of the capacity: not kept.
+        let other = CodeCache::function_key(&artifact, b"{}");
+        cache.store_function(&other, &[b'x'; 2000]);
+        assert_eq!(cache.lookup_function(&other), None);
+        let stats = cache.stats();
+        assert_eq!(
+            (
+                stats.function_hits,
+                stats.function_misses,
+                stats.functions_stored
+            ),
+            (1, 2, 1)
+        );
+        assert_eq!(stats.entries, 1);
     }
 }

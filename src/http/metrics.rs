@@ -45,9 +45,10 @@ pub struct Metrics {
     pub in_flight: Gauge,
     /// Calls waiting for a worker now.
     pub queue_depth: Gauge,
-    /// The compiled-code cache's counters (hits, misses, uncacheable, evictions, compiles)
+    /// The compiled-code cache's counters (hits, misses, uncacheable, evictions, compiles,
+    /// function-plan hits, misses and plans kept)
     /// and sizes (entries, bytes), brought up to date at each scrape.
-    code_cache_counters: [Counter; 5],
+    code_cache_counters: [Counter; 8],
     code_cache_sizes: [Gauge; 2],
 }
 
@@ -112,7 +113,7 @@ impl Metrics {
             "Calls waiting for a worker now",
             queue_depth.clone(),
         );
-        let code_cache_counters: [Counter; 5] = Default::default();
+        let code_cache_counters: [Counter; 8] = Default::default();
         let code_cache_sizes: [Gauge; 2] = Default::default();
         for (counter, (name, help)) in code_cache_counters.iter().zip([
             (
@@ -134,6 +135,18 @@ impl Metrics {
             (
                 "code_cache_compiles",
                 "Compile calls that filled the code cache",
+            ),
+            (
+                "code_cache_function_plan_hits",
+                "Function definitions whose plan the code cache held (not read again)",
+            ),
+            (
+                "code_cache_function_plan_misses",
+                "Function definitions whose plan the code cache did not hold (read, then planned)",
+            ),
+            (
+                "code_cache_function_plans_kept",
+                "Function plans the executor handed to the code cache",
             ),
         ]) {
             registry.register(name, help, counter.clone());
@@ -203,6 +216,9 @@ impl Metrics {
             stats.uncacheable,
             stats.evictions,
             stats.compiles,
+            stats.function_hits,
+            stats.function_misses,
+            stats.functions_stored,
         ];
         for (counter, total) in self.code_cache_counters.iter().zip(totals) {
             counter.inc_by(total.saturating_sub(counter.get()));

@@ -4,7 +4,9 @@
 //! string too big to cache, and a cache filled past its bound. Each case runs in one
 //! `kiln run --jsonl --stats` process (so later calls load what earlier ones compiled) and is
 //! compared with the answers of the same requests without a cache; the cache's counters
-//! (`--stats`) show the cache was really used. The corpus, conformance and fuzz differentials
+//! (`--stats`) show the cache was really used. The same for function plans (a Z7's inline
+//! definition read once): definitions one byte apart, repeated and escaped keys, envelopes,
+//! definitions the executor refuses, and what community code can reach. The corpus, conformance and fuzz differentials
 //! (cache on ≡ cache off ≡ plain) live with those trials.
 
 use crate::common::*;
@@ -240,12 +242,211 @@ fn a_cache_filled_past_its_bound(kind: ArtifactKind) {
     assert_eq!(stats.get("misses"), 43, "evicted codes miss again");
 }
 
+// --- function plans: a Z7's inline definition read once (guest/src/function.rs) ----------
+
+/// A type Z100010 whose converters wrap a string: `<tag>(` + the Z6 + `)` to code, and back.
+fn tagged_type(tag: &str) -> Value {
+    let to = format!("function Z100011(x) {{ return '{tag}(' + x.Z100010K1.Z6K1 + ')'; }}");
+    let from = "function Z100012(s) { return { Z1K1: 'Z100010', Z100010K1: String(s) }; }";
+    json!({"Z1K1": "Z4", "Z4K1": "Z100010", "Z4K2": ["Z3"],
+        "Z4K7": ["Z46", {"Z1K1": "Z46", "Z46K1": "Z100011", "Z46K2": "Z100010",
+            "Z46K3": {"Z1K1": "Z16", "Z16K1": "Z600", "Z16K2": to}}],
+        "Z4K8": ["Z64", {"Z1K1": "Z64", "Z64K1": "Z100012", "Z64K2": "Z100010",
+            "Z64K3": {"Z1K1": "Z16", "Z16K1": "Z600", "Z16K2": from}}]})
+}
+
+/// An inline Z8 Z1000 of two arguments of `argument_type` returning a Z6, running `code`.
+fn definition(argument_type: &Value, code: &str) -> Value {
+    let declaration = |key: &str| {
+        json!({"Z1K1": "Z17", "Z17K1": argument_type, "Z17K2": key,
+            "Z17K3": {"Z1K1": "Z12", "Z12K1": ["Z11"]}})
+    };
+    json!({"Z1K1": "Z8", "Z8K1": ["Z17", declaration("Z1000K1"), declaration("Z1000K2")],
+        "Z8K2": "Z6", "Z8K3": ["Z20"],
+        "Z8K4": ["Z14", {"Z1K1": "Z14", "Z14K1": "Z1000",
+            "Z14K3": {"Z1K1": "Z16", "Z16K1": "Z600", "Z16K2": code}}],
+        "Z8K5": "Z1000"})
+}
+
+const JOIN: &str = "function Z1000(a, b) { return a + '+' + b; }";
+
+/// The Z7 members of a call of `definition` on two Z100010 values.
+fn call_members(definition: &Value, a: &str, b: &str) -> serde_json::Map<String, Value> {
+    let value = |s: &str| json!({"Z1K1": "Z100010", "Z100010K1": s});
+    let mut members = serde_json::Map::new();
+    members.insert("Z1K1".into(), json!("Z7"));
+    members.insert("Z7K1".into(), definition.clone());
+    members.insert("Z1000K1".into(), value(a));
+    members.insert("Z1000K2".into(), value(b));
+    members
+}
+
+fn z7(definition: &Value, a: &str, b: &str) -> Vec<u8> {
+    Value::Object(call_members(definition, a, b))
+        .to_string()
+        .into_bytes()
+}
+
+/// The same definition with other arguments: read once, then its plan each time.
+fn function_plan_same_definition_other_arguments(kind: ArtifactKind) {
+    let def = definition(&tagged_type("t"), JOIN);
+    let lines: Vec<Vec<u8>> = (0..4).map(|i| z7(&def, &format!("a{i}"), "b")).collect();
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    for (i, answer) in answers.iter().enumerate() {
+        assert_eq!(value(answer), format!("t(a{i})+t(b)"));
+    }
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (1, 1, 3)
+    );
+}
+
+/// Definitions one byte apart (in a converter's code, and in the implementation's): each
+/// call gets its own definition's plan.
+fn function_plan_definitions_one_byte_apart(kind: ArtifactKind) {
+    let defs = [
+        definition(&tagged_type("t"), JOIN),
+        definition(&tagged_type("u"), JOIN),
+        definition(&tagged_type("t"), &JOIN.replace("'+'", "'*'")),
+    ];
+    let mut lines = Vec::new();
+    for _ in 0..2 {
+        for def in &defs {
+            lines.push(z7(def, "a", "b"));
+        }
+    }
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    let values: Vec<String> = answers.iter().map(value).collect();
+    assert_eq!(values[..3], ["t(a)+t(b)", "u(a)+u(b)", "t(a)*t(b)"]);
+    assert_eq!(values[..3], values[3..]);
+    assert_eq!((stats.get("plans-kept"), stats.get("plan-hits")), (3, 3));
+}
+
+/// Requests where which Z7K1 is the call's is not plain from the first member of that name:
+/// repeated keys (JSON's last one counts), an escaped key, both places, an envelope, a
+/// request with Z1K1 beside a zobject. Each is answered as without a cache, twice.
+fn function_plan_ambiguous_places(kind: ArtifactKind) {
+    let real = definition(&tagged_type("t"), JOIN);
+    let decoy = definition(&tagged_type("decoy"), JOIN);
+    let text =
+        |members: &serde_json::Map<String, Value>| Value::Object(members.clone()).to_string();
+    let plain = text(&call_members(&real, "a", "b"));
+    let real_text = real.to_string();
+    let decoy_text = decoy.to_string();
+    let tail = plain
+        .split_once(&format!("\"Z7K1\":{real_text}"))
+        .map(|(_, tail)| tail.to_string())
+        .expect("the Z7K1 member");
+    let requests = [
+        // The decoy first, the real definition last: JSON.parse keeps the last.
+        format!("{{\"Z1K1\":\"Z7\",\"Z7K1\":{decoy_text},\"Z7K1\":{real_text}{tail}"),
+        // The real one first, a reference last: the call has no inline definition.
+        format!("{{\"Z1K1\":\"Z7\",\"Z7K1\":{real_text},\"Z7K1\":\"Z1000\"{tail}"),
+        // An escaped key is the same key.
+        format!("{{\"Z1K1\":\"Z7\",\"Z7\\u004b1\":{real_text}{tail}"),
+        // The envelope: the definition is the zobject's.
+        format!("{{\"zobject\":{plain},\"requestId\":\"r1\"}}"),
+        // A Z1K1 beside the zobject: the request itself is the call (and has no definition).
+        format!("{{\"Z1K1\":\"Z7\",\"zobject\":{plain}}}"),
+        // Both places: the request's own Z7K1 counts.
+        format!("{{\"zobject\":{plain},\"Z1K1\":\"Z7\",\"Z7K1\":{decoy_text}{tail}"),
+    ];
+    // An executor-form argument named Z7K1 (an object one level down, not a definition).
+    let argument = json!({"codeString": "function Z1000(a) { return typeof a + ':' + a; }",
+        "functionName": "Z1000",
+        "functionArguments": {"Z7K1": {"Z1K1": "Z6", "Z6K1": "x"}}})
+    .to_string();
+    let mut lines = Vec::new();
+    for request in requests.iter().chain([&argument]) {
+        assert!(serde_json::from_str::<Value>(request).is_ok(), "{request}");
+        lines.push(request.clone().into_bytes());
+        lines.push(request.clone().into_bytes());
+    }
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    let shown: Vec<String> = answers
+        .iter()
+        .map(|a| string_value(a).unwrap_or_else(|| "error".into()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "t(a)+t(b)",
+            "t(a)+t(b)",
+            "error",
+            "error",
+            "t(a)+t(b)",
+            "t(a)+t(b)",
+            "t(a)+t(b)",
+            "t(a)+t(b)",
+            "error",
+            "error",
+            "decoy(a)+decoy(b)",
+            "decoy(a)+decoy(b)",
+            "string:x",
+            "string:x"
+        ]
+    );
+    assert!(
+        answers[7]["Z22K2"].to_string().contains("r1"),
+        "the envelope's requestId comes back on a plan hit: {}",
+        answers[7]
+    );
+    // Kept: the escaped key's only (the envelope's definition is the same text, so both of
+    // its calls hit); repeated keys, both places and a Z1K1 beside a zobject defer nothing.
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (1, 1, 3)
+    );
+}
+
+/// A definition the executor refuses (no JavaScript implementation) leaves no plan, and
+/// community code never sees the guest's functions.
+fn function_plan_refusals_and_reach(kind: ArtifactKind) {
+    let python = json!({"Z1K1": "Z8", "Z8K1": ["Z17"], "Z8K2": "Z6",
+        "Z8K4": ["Z14", {"Z1K1": "Z14", "Z14K1": "Z1000",
+            "Z14K3": {"Z1K1": "Z16", "Z16K1": "Z610", "Z16K2": "def Z1000(): return 1"}}],
+        "Z8K5": "Z1000"});
+    let refused = json!({"Z1K1": "Z7", "Z7K1": python})
+        .to_string()
+        .into_bytes();
+    let probe = "function Z1000(a, b) { return [typeof __kiln_function, typeof __kiln_is_zid,         typeof __kiln_json_parse, typeof __kiln_eval, JSON.stringify(JSON.parse('{\"Z7K1\":{}}',         'kiln:defer-function'))].join(' '); }";
+    let reach = z7(&definition(&tagged_type("t"), probe), "a", "b");
+    let lines = [refused.clone(), refused, reach.clone(), reach];
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    assert_error(
+        &answers[1],
+        Some("Z558"),
+        "",
+        "no JavaScript implementation",
+    );
+    assert_eq!(
+        value(&answers[3]),
+        "undefined undefined undefined undefined {\"Z7K1\":{}}"
+    );
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (3, 1, 1)
+    );
+}
+
 /// One case, run on one artifact kind.
 type Case = fn(ArtifactKind);
 
 /// This module's trials, one per case and artifact kind.
 pub fn trials() -> Vec<Trial> {
-    let cases: [(&str, Case); 8] = [
+    let cases: [(&str, Case); 12] = [
         ("comment_only_difference", comment_only_difference),
         (
             "unicode_escape_of_an_identifier",
@@ -265,6 +466,22 @@ pub fn trials() -> Vec<Trial> {
         (
             "a_cache_filled_past_its_bound",
             a_cache_filled_past_its_bound,
+        ),
+        (
+            "function_plan_same_definition_other_arguments",
+            function_plan_same_definition_other_arguments,
+        ),
+        (
+            "function_plan_definitions_one_byte_apart",
+            function_plan_definitions_one_byte_apart,
+        ),
+        (
+            "function_plan_ambiguous_places",
+            function_plan_ambiguous_places,
+        ),
+        (
+            "function_plan_refusals_and_reach",
+            function_plan_refusals_and_reach,
         ),
     ];
     let mut trials = Vec::new();

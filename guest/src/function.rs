@@ -1,0 +1,159 @@
+//! The call's function definition, looked up instead of read: the executor's plan of an
+//! inline Z8 (the implementation it runs, the converters of each argument and of the result)
+//! kept by the host under the definition's exact text.
+//!
+//! A Z7 request carries its whole function (Z7K1): every implementation, every argument's
+//! declared type with that type's converters. The executor needs a few strings of it, but
+//! building it as objects and planning from it is most of such a call's work, and the same
+//! definition comes again and again with other arguments. So the executor asks the request
+//! parser to defer it ([`crate::json`]: the member is defined as `null`, its text's span
+//! noted here), then calls the global [`FUNCTION_GLOBAL`] (taken and deleted at its top
+//! level like the guest's other functions):
+//!
+//! - with no argument: the host's plan for that exact text (a string the executor wrote on
+//!   an earlier call of the same artifact), or else the definition parsed now, as it would
+//!   have been in place (the executor puts it there); `undefined` when nothing was deferred;
+//! - with `true`: whether a plan handed over now would be kept (after a miss, with a cache,
+//!   before any community code), so the executor writes one only then;
+//! - with a string: after a miss, the plan the executor made of this definition, for the host
+//!   to keep (`kiln_code_cache.store_function`). Refused once any community code has been
+//!   evaluated in the call: a plan is only ever what the executor derived from the text.
+//!
+//! The host keys a plan by the SHA-256 of the artifact and the text, so a plan is only ever
+//! handed to the build that made it, for the very text it was made from.
+
+use javy::quickjs::qjs;
+use std::cell::Cell;
+use std::ffi::{c_char, c_int, CStr};
+
+/// The global the guest installs the function under, for the executor to take.
+pub const FUNCTION_GLOBAL: &CStr = c"__kiln_function";
+
+/// What `lookup_function` answers (besides a miss): a plan; no cache to keep one in.
+const FOUND: i32 = 3;
+const NO_CACHE: i32 = 4;
+
+#[link(wasm_import_module = "kiln_code_cache")]
+extern "C" {
+    /// Looks up the plan kept for `len` bytes of function-definition text at `text`; on
+    /// [`FOUND`] writes its length at `found_len` (copied with `fetch`).
+    #[link_name = "lookup_function"]
+    fn lookup_function(text: *const u8, len: usize, found_len: *mut u32) -> i32;
+    /// Copies what the last lookup found (exactly `len` bytes) to `buf`; 0 on success.
+    #[link_name = "fetch"]
+    fn fetch(buf: *mut u8, len: usize) -> i32;
+    /// Keeps `plan_len` bytes at `plan` as the plan of the definition text at `text`.
+    #[link_name = "store_function"]
+    fn store_function(text: *const u8, len: usize, plan: *const u8, plan_len: usize) -> i32;
+}
+
+/// Where the call stands with its deferred definition.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Nothing deferred.
+    None,
+    /// The definition's span in the request, not yet asked for.
+    Deferred(usize, usize),
+    /// Asked for and not found: the span, for storing the plan.
+    Missed(usize, usize),
+    /// Found, stored, or no longer storable.
+    Done,
+}
+
+thread_local! {
+    static STATE: Cell<State> = const { Cell::new(State::None) };
+}
+
+/// Forgets any deferral (at the start and the end of every call).
+pub fn reset() {
+    STATE.with(|state| state.set(State::None));
+}
+
+/// The request parser deferred the definition at `start..end` of the request.
+pub fn deferred(start: usize, end: usize) {
+    STATE.with(|state| state.set(State::Deferred(start, end)));
+}
+
+/// Community code is about to be evaluated: from now on no plan is stored.
+pub fn community_code_runs() {
+    STATE.with(|state| {
+        if let State::Missed(..) = state.get() {
+            state.set(State::Done);
+        }
+    });
+}
+
+/// The function: `()` → the plan found, the definition parsed, or undefined; `(true)` →
+/// whether a plan would be kept; `(plan)` → undefined, the plan kept when it may be.
+pub unsafe extern "C" fn function(
+    ctx: *mut qjs::JSContext,
+    _this: qjs::JSValue,
+    argc: c_int,
+    argv: *mut qjs::JSValue,
+) -> qjs::JSValue {
+    let Some(request) = crate::json::request_text() else {
+        return qjs::JS_UNDEFINED;
+    };
+    let state = STATE.with(Cell::get);
+    if argc >= 1 && qjs::JS_IsString(*argv) {
+        if let State::Missed(start, end) = state {
+            STATE.with(|s| s.set(State::Done));
+            store(ctx, &request[start..end], *argv);
+        }
+        return qjs::JS_UNDEFINED;
+    }
+    if argc >= 1 && qjs::JS_IsBool(*argv) {
+        // Whether a plan handed over now would be kept.
+        return if matches!(state, State::Missed(..)) {
+            qjs::JS_TRUE
+        } else {
+            qjs::JS_FALSE
+        };
+    }
+    let State::Deferred(start, end) = state else {
+        return qjs::JS_UNDEFINED;
+    };
+    let text = &request[start..end];
+    match found(text) {
+        Lookup::Found(plan) => {
+            STATE.with(|s| s.set(State::Done));
+            return qjs::JS_NewStringLen(ctx, plan.as_ptr().cast::<c_char>(), plan.len() as _);
+        }
+        Lookup::Missed => STATE.with(|s| s.set(State::Missed(start, end))),
+        Lookup::NoCache => STATE.with(|s| s.set(State::Done)),
+    }
+    crate::json::parse_part(ctx, text)
+}
+
+enum Lookup {
+    Found(String),
+    Missed,
+    NoCache,
+}
+
+/// The plan the host keeps for `text`, if any (and valid UTF-8, as every plan written is).
+unsafe fn found(text: &[u8]) -> Lookup {
+    let mut len = 0u32;
+    match lookup_function(text.as_ptr(), text.len(), &mut len) {
+        FOUND => {}
+        NO_CACHE => return Lookup::NoCache,
+        _ => return Lookup::Missed,
+    }
+    let mut plan = vec![0u8; len as usize];
+    if fetch(plan.as_mut_ptr(), plan.len()) != 0 {
+        return Lookup::Missed;
+    }
+    String::from_utf8(plan).map_or(Lookup::Missed, Lookup::Found)
+}
+
+/// Hands the plan (a JS string) to the host to keep for `text`.
+unsafe fn store(ctx: *mut qjs::JSContext, text: &[u8], plan: qjs::JSValue) {
+    let mut len = 0;
+    let bytes = qjs::JS_ToCStringLen2(ctx, &mut len, plan, false);
+    if bytes.is_null() {
+        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+        return;
+    }
+    store_function(text.as_ptr(), text.len(), bytes.cast::<u8>(), len as usize);
+    qjs::JS_FreeCString(ctx, bytes);
+}
