@@ -87,6 +87,16 @@ const guestIsZid = getOwnPropertyDescriptor(G, GUEST_IS_ZID);
 reflectDeleteProperty(G, GUEST_IS_ZID);
 export const nativeIsZid = guestIsZid !== undefined && typeof guestIsZid.value === 'function' ? guestIsZid.value : undefined;
 
+// A string's JSON literal: in the guest, the function kiln's guest installs as
+// `__kiln_json_quote` (guest/src/lexical.rs), which answers what well-formed
+// JSON.stringify answers for a string at a small fraction of its fuel (and is
+// JSON.stringify itself for anything else); elsewhere undefined, and json.js
+// uses the captured JSON.stringify. Taken and deleted here too.
+const GUEST_QUOTE = '__kiln_json_quote';
+const guestQuote = getOwnPropertyDescriptor(G, GUEST_QUOTE);
+reflectDeleteProperty(G, GUEST_QUOTE);
+export const nativeQuote = guestQuote !== undefined && typeof guestQuote.value === 'function' ? guestQuote.value : undefined;
+
 // The call's function definition, deferred by the guest's request parser: the
 // function kiln's guest installs as `__kiln_function` (guest/src/function.rs)
 // answers the host's function plan for it, or the definition itself, and keeps

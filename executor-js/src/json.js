@@ -7,6 +7,7 @@ import {
   isWellFormed,
   join,
   jsonStringify,
+  nativeQuote,
   newList,
   push,
   slice,
@@ -28,9 +29,13 @@ const STRINGIFY_IS_WELL_FORMED =
 /**
  * JSON string literal for `text`. Lone surrogates are written as `\udxxx`
  * escapes (well-formed JSON.stringify, ES2019), so the output is always valid
- * UTF-8 once encoded.
+ * UTF-8 once encoded. The guest's native quote where there is one (the same
+ * text, intrinsics.js), else the captured JSON.stringify.
  */
-export const quote = STRINGIFY_IS_WELL_FORMED ? quoteWithStringify : quoteChecked;
+export const quote = nativeQuote !== undefined ? nativeQuote : STRINGIFY_IS_WELL_FORMED ? quoteWithStringify : quoteChecked;
+
+/** JSON string literal for `text` by the captured JSON.stringify: the native quote's oracle. */
+export const quoteByStringify = STRINGIFY_IS_WELL_FORMED ? quoteWithStringify : quoteChecked;
 
 function quoteWithStringify(text) {
   // Captured JSON.stringify on a string primitive: no toJSON, no replacer.

@@ -1,24 +1,73 @@
-//! The guest's native ZID check (`guest/src/lexical.rs`) against the RegExp it replaces, in
-//! the real guest: a custom executor (`tests/custom/zid-parity`, built once per run) asks
-//! both about each value of its request and reports every value they answer differently for.
-//! The values: hand-written edge cases (leading zeros, keys, case, whitespace, NUL, non-ASCII
-//! digits, lone surrogates, very long numbers, non-strings) and every string of up to four
-//! characters over an alphabet of the characters that matter.
+//! The guest's native string chores (`guest/src/lexical.rs`) against what they replace, in the
+//! real guest: a custom executor (`tests/custom/lexical-parity`, built once per run) asks both
+//! about each value of its request and reports every value they answer differently for.
+//! - The ZID check against the RegExp: edge cases (leading zeros, keys, case, whitespace,
+//!   NUL, non-ASCII digits, lone surrogates, very long numbers, non-strings) and every string
+//!   of up to four characters over the characters that decide.
+//! - JSON quoting against `JSON.stringify`: every string of up to three characters over the
+//!   characters JSON escapes or keeps (quotes, backslashes, controls, DEL, non-ASCII, line
+//!   separators, lone surrogates), escapes at every offset of an eight-byte word, long texts.
 
 use crate::common::*;
 use crate::custom::built;
 use libtest_mimic::Trial;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 fn parity() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    built(&BUILT, "tests/custom/zid-parity/index.js", "zid-parity").join("executor.cwasm")
+    built(
+        &BUILT,
+        "tests/custom/lexical-parity/index.js",
+        "lexical-parity",
+    )
+    .join("executor.cwasm")
 }
 
-/// The request: a JSON array of the values to check.
-fn request() -> (Vec<u8>, usize) {
+/// Stands for a lone surrogate (no Rust string holds one): written as `\ud800` in the request.
+const LONE: char = '\u{e000}';
+
+/// Every string of `1..=len` characters over `alphabet`.
+fn strings_over(alphabet: &[char], len: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut current = vec![String::new()];
+    for _ in 0..len {
+        let mut next = Vec::new();
+        for prefix in &current {
+            for c in alphabet {
+                next.push(format!("{prefix}{c}"));
+            }
+        }
+        all.extend(next.iter().cloned());
+        current = next;
+    }
+    all
+}
+
+/// Runs one check over `values` (the executor adds seven more); answers the report.
+fn check(kind: &str, values: Vec<Value>) -> Value {
+    let count = values.len();
+    let request = json!({"check": kind, "values": values})
+        .to_string()
+        .replace(LONE, "\\ud800");
+    let answers = run_jsonl(&parity(), &[request.into_bytes()], &[]);
+    let answer = answers[0].clone();
+    assert_eq!(
+        answer["native"],
+        Value::Bool(true),
+        "the executor did not take the guest's function: {answer}"
+    );
+    assert_eq!(
+        answer["differ"],
+        json!([]),
+        "the native function and its oracle differ: {answer}"
+    );
+    assert_eq!(answer["checked"], json!(count + 8), "{answer}");
+    answer
+}
+
+fn native_zid_check_answers_as_the_regexp() {
     let mut values: Vec<Value> = [
         "Z1",
         "Z9",
@@ -52,51 +101,84 @@ fn request() -> (Vec<u8>, usize) {
     .collect();
     values.push(Value::from(format!("Z{}", "9".repeat(5000))));
     values.push(Value::from(format!("Z{}x", "1".repeat(5000))));
+    values.push(Value::from(format!("Z1{LONE}")));
     for v in ["1", "null", "true", "{\"Z1\": 1}", "[\"Z1\"]", "1e3"] {
         values.push(serde_json::from_str(v).expect("JSON"));
     }
-    // Every string of up to four characters over the characters that decide.
     let alphabet = ['Z', 'K', '0', '1', '9', 'z', ' ', '\u{e9}'];
-    let mut current = vec![String::new()];
-    for _ in 0..4 {
-        let mut next = Vec::new();
-        for prefix in &current {
-            for c in alphabet {
-                next.push(format!("{prefix}{c}"));
-            }
-        }
-        values.extend(next.iter().map(|s| Value::from(s.as_str())));
-        current = next;
-    }
+    values.extend(strings_over(&alphabet, 4).into_iter().map(Value::from));
     let count = values.len();
-    (serde_json::to_vec(&values).expect("serializes"), count)
-}
-
-fn native_zid_check_answers_as_the_regexp() {
-    let (request, count) = request();
-    let answers = run_jsonl(&parity(), &[request], &[]);
-    let answer = &answers[0];
-    assert_eq!(
-        answer["native"],
-        Value::Bool(true),
-        "the executor did not take the guest's check: {answer}"
-    );
-    assert_eq!(
-        answer["differ"],
-        Value::Array(vec![]),
-        "the native check and the RegExp differ: {answer}"
-    );
-    // The executor adds seven values JSON cannot carry.
-    assert_eq!(answer["checked"], Value::from(count + 7), "{answer}");
-    // Both answers occur: Z1 Z9 Z10 Z13518, Z 5000 nines, and Z1 Z9 Z10 Z11 Z19 Z90 Z91 Z99 ... of the alphabet.
+    let answer = check("zid", values);
+    // Both answers occur: Z1 Z9 Z10 Z13518, Z and 5000 nines, Z1 Z9 Z10 … of the alphabet.
     let matched = answer["matched"].as_u64().expect("a count");
     assert!(matched > 20 && (matched as usize) < count / 2, "{answer}");
 }
 
+fn native_quote_answers_as_json_stringify() {
+    let alphabet = [
+        'a',
+        '"',
+        '\\',
+        '\n',
+        '\u{8}',
+        '\u{1}',
+        '\u{1f}',
+        '\u{7f}',
+        '\u{e9}',
+        '\u{1f600}',
+        '\u{2028}',
+        '\u{ffff}',
+        LONE,
+    ];
+    let mut values: Vec<Value> = strings_over(&alphabet, 3)
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    // Every escape at every offset of an eight-byte word, and after a long plain run.
+    for escape in ["\"", "\\", "\n", "\u{0}", "\u{e9}", "\u{1f600}"] {
+        for offset in 0..17 {
+            values.push(Value::from(format!(
+                "{}{escape}{}",
+                "x".repeat(offset),
+                "y".repeat(9)
+            )));
+        }
+        values.push(Value::from(format!("{}{escape}", "z".repeat(4096))));
+    }
+    values.push(Value::from(
+        "plain ascii text that needs no escape at all, long enough",
+    ));
+    values.push(Value::from(
+        "\u{0430}\u{0431}\u{0432} кириллица 😀 mixed \"quoted\"\t",
+    ));
+    for v in [
+        "1",
+        "-0",
+        "null",
+        "true",
+        "{\"a\": \"\\n\"}",
+        "[\"\\u0000\"]",
+        "1e300",
+    ] {
+        values.push(serde_json::from_str(v).expect("JSON"));
+    }
+    let count = values.len();
+    let answer = check("quote", values);
+    // Escapes occur in most of them; plain ones too.
+    let escaped = answer["matched"].as_u64().expect("a count") as usize;
+    assert!(escaped > count / 2 && escaped < count, "{answer}");
+}
+
 /// This module's trials, named `lexical::<test>`.
 pub fn trials() -> Vec<Trial> {
-    vec![trial(
-        "lexical::native_zid_check_answers_as_the_regexp",
-        native_zid_check_answers_as_the_regexp,
-    )]
+    vec![
+        trial(
+            "lexical::native_zid_check_answers_as_the_regexp",
+            native_zid_check_answers_as_the_regexp,
+        ),
+        trial(
+            "lexical::native_quote_answers_as_json_stringify",
+            native_quote_answers_as_json_stringify,
+        ),
+    ]
 }

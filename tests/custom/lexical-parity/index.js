@@ -1,0 +1,38 @@
+// A custom executor that checks the guest's native string chores (guest/src/lexical.rs, taken
+// by executor-js/src/intrinsics.js) against what they replace: the ZID check against
+// zobject.js's RegExp (matchesZid), the JSON quoting against JSON.stringify. The request is
+// {"check": "zid" | "quote", "values": [...]}; the answer is one JSON object,
+// {"native": <whether the native function is in use>, "checked": n, "matched": m,
+//  "differ": [<each value both answer differently for, with both answers>]}. A few values
+// JSON cannot carry (undefined, a symbol, a bigint, a String object, lone surrogates) are
+// always checked too.
+
+import { isZid, matchesZid } from '../../../executor-js/src/zobject.js';
+import { quote, quoteByStringify } from '../../../executor-js/src/json.js';
+
+function answer(fn, value) {
+  try {
+    return fn(value);
+  } catch (e) {
+    return 'threw ' + (e instanceof Error ? e.name : typeof e);
+  }
+}
+
+export function handle(requestText) {
+  const request = JSON.parse(requestText);
+  const zid = request.check === 'zid';
+  const native = zid ? isZid : quote;
+  const oracle = zid ? matchesZid : (value) => JSON.stringify(value);
+  const values = request.values;
+  values.push(undefined, Symbol('Z1'), 1n, Object('Z1'), 'Z1\u0000', 'Z1\ud800', '\udc00Z1', '\ud800\ud800\udc00\udc00');
+  let matched = 0;
+  const differ = [];
+  for (const value of values) {
+    const a = answer(native, value);
+    const b = answer(oracle, value);
+    if (a !== b) differ.push([typeof value === 'string' ? JSON.stringify(value) : typeof value, String(a), String(b)]);
+    if (b === true || (typeof b === 'string' && b.includes('\\'))) matched += 1;
+  }
+  const inUse = zid ? isZid !== matchesZid : quote !== quoteByStringify;
+  return JSON.stringify({ native: inUse, checked: values.length, matched, differ });
+}
