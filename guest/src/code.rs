@@ -104,6 +104,13 @@ enum Cached {
     SyntaxError(CString),
 }
 
+/// Asks the host about `text`, a code text a later call will evaluate, so that a miss is
+/// compiled after this call (what the host found is not needed now).
+pub unsafe fn announce(text: &[u8]) {
+    let mut found = 0u32;
+    cache_lookup(text.as_ptr(), text.len(), &mut found);
+}
+
 unsafe fn cached(text: *const u8, len: usize) -> Cached {
     let mut found = 0u32;
     let status = cache_lookup(text, len, &mut found);

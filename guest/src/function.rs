@@ -20,7 +20,9 @@
 //!   evaluated in the call: a plan is only ever what the executor derived from the text.
 //!
 //! The host keys a plan by the SHA-256 of the artifact and the text, so a plan is only ever
-//! handed to the build that made it, for the very text it was made from.
+//! handed to the build that made it, for the very text it was made from. A plan is
+//! JavaScript source (executor-js/src/function-plan.js); storing one also announces it to the
+//! code cache, which compiles it after the call like any code text it missed.
 
 use javy::quickjs::qjs;
 use std::cell::Cell;
@@ -154,6 +156,10 @@ unsafe fn store(ctx: *mut qjs::JSContext, text: &[u8], plan: qjs::JSValue) {
         qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
         return;
     }
-    store_function(text.as_ptr(), text.len(), bytes.cast::<u8>(), len as usize);
+    let plan = std::slice::from_raw_parts(bytes.cast::<u8>(), len as usize);
+    store_function(text.as_ptr(), text.len(), plan.as_ptr(), plan.len());
+    // The plan is code a later call evaluates: compiled after this call, the first later
+    // call already loads it compiled.
+    crate::code::announce(plan);
     qjs::JS_FreeCString(ctx, bytes);
 }
