@@ -66,6 +66,14 @@ thread_local! {
     static STATE: Cell<State> = const { Cell::new(State::None) };
 }
 
+/// Whether the host has a cache to keep plans in (without one, deferring the definition
+/// would only cost: it is read all the same).
+pub fn cache_present() -> bool {
+    let mut len = 0u32;
+    // SAFETY: an empty text; the host answers from its own state.
+    unsafe { lookup_function(std::ptr::null(), 0, &mut len) != NO_CACHE }
+}
+
 /// Forgets any deferral (at the start and the end of every call).
 pub fn reset() {
     STATE.with(|state| state.set(State::None));

@@ -55,7 +55,10 @@ pub unsafe extern "C" fn parse(
     if let Some(bytes) = request_bytes(argument) {
         // The call's own request: its UTF-8 text is at hand, no conversion needed.
         let mut parser = Parser::new(ctx, bytes);
-        if argc >= 2 && is_string(ctx, *argv.add(1), DEFER_FUNCTION) {
+        if argc >= 2
+            && is_string(ctx, *argv.add(1), DEFER_FUNCTION)
+            && crate::function::cache_present()
+        {
             parser.deferral = Some(Deferral::default());
         }
         return match parser.run() {

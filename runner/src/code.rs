@@ -84,6 +84,10 @@ impl CallCode {
         let Some((cache, artifact)) = &self.cache else {
             return (NO_CACHE, 0);
         };
+        if text.is_empty() {
+            // Only asking whether there is a cache.
+            return (MISS, 0);
+        }
         match cache.lookup_function(&CodeCache::function_key(artifact, text)) {
             Some(plan) => {
                 let len = plan.len();
