@@ -63,12 +63,13 @@ pub unsafe extern "C" fn evaluate(
 ) -> qjs::JSValue {
     // From here on the call runs community code: no function plan is stored after it.
     crate::function::community_code_runs();
-    if argc < 1 || !qjs::JS_IsString(*argv) {
+    let argument = crate::argument(argc, argv, 0);
+    if !qjs::JS_IsString(argument) {
         return qjs::JS_ThrowTypeError(ctx, c"code to evaluate must be a string".as_ptr());
     }
     let mut len = 0;
     // NUL-terminated, as JS_Eval requires.
-    let text = qjs::JS_ToCStringLen2(ctx, &mut len, *argv, false);
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
     if text.is_null() {
         return qjs::JS_EXCEPTION;
     }

@@ -105,14 +105,15 @@ pub unsafe extern "C" fn function(
         return qjs::JS_UNDEFINED;
     };
     let state = STATE.with(Cell::get);
-    if argc >= 1 && qjs::JS_IsString(*argv) {
+    let argument = crate::argument(argc, argv, 0);
+    if qjs::JS_IsString(argument) {
         if let State::Missed(start, end) = state {
             STATE.with(|s| s.set(State::Done));
-            store(ctx, &request[start..end], *argv);
+            store(ctx, &request[start..end], argument);
         }
         return qjs::JS_UNDEFINED;
     }
-    if argc >= 1 && qjs::JS_IsBool(*argv) {
+    if qjs::JS_IsBool(argument) {
         // Whether a plan handed over now would be kept.
         return if matches!(state, State::Missed(..)) {
             qjs::JS_TRUE

@@ -51,12 +51,11 @@ pub unsafe extern "C" fn parse(
     argc: c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
+    let argument = crate::argument(argc, argv, 0);
     if let Some(bytes) = request_bytes(argument) {
         // The call's own request: its UTF-8 text is at hand, no conversion needed.
         let mut parser = Parser::new(ctx, bytes);
-        if argc >= 2
-            && is_string(ctx, *argv.add(1), DEFER_FUNCTION)
+        if is_string(ctx, crate::argument(argc, argv, 1), DEFER_FUNCTION)
             && crate::function::cache_present()
         {
             parser.deferral = Some(Deferral::default());

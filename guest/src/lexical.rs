@@ -29,7 +29,7 @@ pub unsafe extern "C" fn is_zid(
     argc: c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
+    let argument = crate::argument(argc, argv, 0);
     if !qjs::JS_IsString(argument) {
         return qjs::JS_FALSE;
     }
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn quote(
     argc: c_int,
     argv: *mut qjs::JSValue,
 ) -> qjs::JSValue {
-    let argument = if argc >= 1 { *argv } else { qjs::JS_UNDEFINED };
+    let argument = crate::argument(argc, argv, 0);
     if !qjs::JS_IsString(argument) {
         return qjs::JS_JSONStringify(ctx, argument, qjs::JS_UNDEFINED, qjs::JS_UNDEFINED);
     }

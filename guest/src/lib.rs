@@ -134,6 +134,18 @@ fn reseed_random() {
     }
 }
 
+/// Argument `index` of a guest function's call (`undefined` past the last).
+///
+/// # Safety
+/// `argv` holds `argc` values, as QuickJS passes them.
+pub(crate) unsafe fn argument(argc: c_int, argv: *mut qjs::JSValue, index: usize) -> qjs::JSValue {
+    if usize::try_from(argc).is_ok_and(|count| index < count) {
+        *argv.add(index)
+    } else {
+        qjs::JS_UNDEFINED
+    }
+}
+
 /// A C function the guest hands the executor.
 type GuestFunction = unsafe extern "C" fn(
     *mut qjs::JSContext,

@@ -116,48 +116,19 @@ pub(crate) fn add_to_linker<T: 'static>(
         IMPORT_MODULE,
         "lookup",
         move |mut caller: Caller<'_, T>, text: u32, len: u32, found_len: u32| -> i32 {
-            let Some(memory) = memory(&mut caller) else {
-                return MISS;
-            };
-            let (data, state) = memory.data_and_store_mut(&mut caller);
-            let Some(text) = range(data, text, len).map(|r| &data[r]) else {
-                return MISS;
-            };
-            let (status, found) = get(state).lookup(text);
-            if status == MISS {
-                return MISS;
-            }
-            match range(data, found_len, 4) {
-                Some(r) => {
-                    data[r].copy_from_slice(&(found as u32).to_le_bytes());
-                    status
-                }
-                None => MISS,
-            }
+            lookup_import(&mut caller, get, (text, len, found_len), CallCode::lookup)
         },
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
         "lookup_function",
         move |mut caller: Caller<'_, T>, text: u32, len: u32, found_len: u32| -> i32 {
-            let Some(memory) = memory(&mut caller) else {
-                return MISS;
-            };
-            let (data, state) = memory.data_and_store_mut(&mut caller);
-            let Some(text) = range(data, text, len).map(|r| &data[r]) else {
-                return MISS;
-            };
-            let (status, found) = get(state).lookup_function(text);
-            if status != FUNCTION_PLAN {
-                return status;
-            }
-            match range(data, found_len, 4) {
-                Some(r) => {
-                    data[r].copy_from_slice(&(found as u32).to_le_bytes());
-                    status
-                }
-                None => MISS,
-            }
+            lookup_import(
+                &mut caller,
+                get,
+                (text, len, found_len),
+                CallCode::lookup_function,
+            )
         },
     )?;
     linker.func_wrap(
@@ -224,6 +195,35 @@ pub fn add_absent_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Res
         |_: Caller<'_, T>, _: u32, _: u32, _: u32, _: u32| -> i32 { 1 },
     )?;
     Ok(())
+}
+
+/// The body of both lookup imports: asks `lookup` about the `len` bytes at `text` and, when
+/// the answer carries something found (not a miss, not "no cache"), stores its length at
+/// `found_len` for `fetch`.
+fn lookup_import<T>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut CallCode,
+    (text, len, found_len): (u32, u32, u32),
+    lookup: fn(&mut CallCode, &[u8]) -> (i32, usize),
+) -> i32 {
+    let Some(memory) = memory(caller) else {
+        return MISS;
+    };
+    let (data, state) = memory.data_and_store_mut(caller);
+    let Some(text) = range(data, text, len).map(|r| &data[r]) else {
+        return MISS;
+    };
+    let (status, found) = lookup(get(state), text);
+    if status == MISS || status == NO_CACHE {
+        return status;
+    }
+    match range(data, found_len, 4) {
+        Some(r) => {
+            data[r].copy_from_slice(&(found as u32).to_le_bytes());
+            status
+        }
+        None => MISS,
+    }
 }
 
 fn memory<T>(caller: &mut Caller<'_, T>) -> Option<wasmtime::Memory> {
