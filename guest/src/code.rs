@@ -223,15 +223,11 @@ unsafe fn string_of(ctx: *mut qjs::JSContext, value: qjs::JSValue) -> Option<Str
     if !qjs::JS_IsString(value) {
         return None;
     }
-    let mut len = 0;
-    let text = qjs::JS_ToCStringLen2(ctx, &mut len, value, false);
-    if text.is_null() {
-        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
-        return None;
-    }
-    let out = std::str::from_utf8(std::slice::from_raw_parts(text.cast::<u8>(), len as usize))
-        .ok()
-        .map(str::to_string);
-    qjs::JS_FreeCString(ctx, text);
-    out
+    let text = crate::with_utf8(ctx, value, |text| {
+        std::str::from_utf8(text).ok().map(str::to_string)
+    });
+    text.unwrap_or_else(|| {
+        crate::discard_exception(ctx);
+        None
+    })
 }

@@ -159,16 +159,13 @@ unsafe fn found(text: &[u8]) -> Lookup {
 
 /// Hands the plan (a JS string) to the host to keep for `text`.
 unsafe fn store(ctx: *mut qjs::JSContext, text: &[u8], plan: qjs::JSValue) {
-    let mut len = 0;
-    let bytes = qjs::JS_ToCStringLen2(ctx, &mut len, plan, false);
-    if bytes.is_null() {
-        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
-        return;
+    let stored = crate::with_utf8(ctx, plan, |plan| {
+        store_function(text.as_ptr(), text.len(), plan.as_ptr(), plan.len());
+        // The plan is code a later call evaluates: compiled after this call, the first later
+        // call already loads it compiled.
+        crate::code::announce(plan);
+    });
+    if stored.is_none() {
+        crate::discard_exception(ctx);
     }
-    let plan = std::slice::from_raw_parts(bytes.cast::<u8>(), len as usize);
-    store_function(text.as_ptr(), text.len(), plan.as_ptr(), plan.len());
-    // The plan is code a later call evaluates: compiled after this call, the first later
-    // call already loads it compiled.
-    crate::code::announce(plan);
-    qjs::JS_FreeCString(ctx, bytes);
 }

@@ -78,15 +78,10 @@ unsafe fn is_string(ctx: *mut qjs::JSContext, value: qjs::JSValue, expected: &[u
     if !qjs::JS_IsString(value) {
         return false;
     }
-    let mut len = 0;
-    let text = qjs::JS_ToCStringLen2(ctx, &mut len, value, false);
-    if text.is_null() {
-        qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
-        return false;
-    }
-    let same = std::slice::from_raw_parts(text.cast::<u8>(), len as usize) == expected;
-    qjs::JS_FreeCString(ctx, text);
-    same
+    crate::with_utf8(ctx, value, |text| text == expected).unwrap_or_else(|| {
+        crate::discard_exception(ctx);
+        false
+    })
 }
 
 /// Parses `text` (a part of the request: the deferred function definition) as JSON.parse

@@ -33,18 +33,11 @@ pub unsafe extern "C" fn is_zid(
     if !qjs::JS_IsString(argument) {
         return qjs::JS_FALSE;
     }
-    let mut len = 0;
     // An ASCII string's own bytes (no copy); other strings are converted, and cannot match.
-    let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
-    if text.is_null() {
-        return qjs::JS_EXCEPTION;
-    }
-    let matched = zid(std::slice::from_raw_parts(text.cast::<u8>(), len as usize));
-    qjs::JS_FreeCString(ctx, text);
-    if matched {
-        qjs::JS_TRUE
-    } else {
-        qjs::JS_FALSE
+    match crate::with_utf8(ctx, argument, zid) {
+        Some(true) => qjs::JS_TRUE,
+        Some(false) => qjs::JS_FALSE,
+        None => qjs::JS_EXCEPTION,
     }
 }
 
@@ -69,15 +62,13 @@ pub unsafe extern "C" fn quote(
     if !qjs::JS_IsString(argument) {
         return qjs::JS_JSONStringify(ctx, argument, qjs::JS_UNDEFINED, qjs::JS_UNDEFINED);
     }
-    let mut len = 0;
     // UTF-8, with a lone surrogate kept as its three-byte (WTF-8) form.
-    let text = qjs::JS_ToCStringLen2(ctx, &mut len, argument, false);
-    if text.is_null() {
-        return qjs::JS_EXCEPTION;
+    match crate::with_utf8(ctx, argument, json_literal) {
+        Some(literal) => {
+            qjs::JS_NewStringLen(ctx, literal.as_ptr().cast::<c_char>(), literal.len() as _)
+        }
+        None => qjs::JS_EXCEPTION,
     }
-    let literal = json_literal(std::slice::from_raw_parts(text.cast::<u8>(), len as usize));
-    qjs::JS_FreeCString(ctx, text);
-    qjs::JS_NewStringLen(ctx, literal.as_ptr().cast::<c_char>(), literal.len() as _)
 }
 
 /// The JSON string literal of WTF-8 `text`: `"` and `\` escaped, control characters as

@@ -146,6 +146,35 @@ pub(crate) unsafe fn argument(argc: c_int, argv: *mut qjs::JSValue, index: usize
     }
 }
 
+/// Runs `f` on the UTF-8 bytes of the JS string `value` (a lone surrogate in its three-byte
+/// form), freed after; `None` when converting it threw (out of memory: the exception is left
+/// pending).
+///
+/// # Safety
+/// `ctx` is a live context and `value` a string value in it.
+pub(crate) unsafe fn with_utf8<R>(
+    ctx: *mut qjs::JSContext,
+    value: qjs::JSValue,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Option<R> {
+    let mut len = 0;
+    let text = qjs::JS_ToCStringLen2(ctx, &mut len, value, false);
+    if text.is_null() {
+        return None;
+    }
+    let result = f(std::slice::from_raw_parts(text.cast::<u8>(), len as usize));
+    qjs::JS_FreeCString(ctx, text);
+    Some(result)
+}
+
+/// Drops the pending exception (a helper that answers without throwing).
+///
+/// # Safety
+/// `ctx` is a live context.
+pub(crate) unsafe fn discard_exception(ctx: *mut qjs::JSContext) {
+    qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
+}
+
 /// A C function the guest hands the executor.
 type GuestFunction = unsafe extern "C" fn(
     *mut qjs::JSContext,
