@@ -145,7 +145,7 @@ export function planOf(type, registry, depth) {
  * declared argument key to its plan, keys without one absent; null when none
  * has one), result (the return type's plan, or null) }, or null when no
  * converter applies at all (the common case). They depend on the definition
- * only, so a function plan (function-plan.js) keeps them for later calls.
+ * only, so a function plan (request.js fromZ7) keeps them for later calls.
  * `argumentTypes` maps each declared key to its type (or is undefined).
  */
 export function functionPlans(argumentTypes, declaredType) {
@@ -178,7 +178,7 @@ export function callPlans(plans, keys) {
   let args = null;
   if (byKey !== null) {
     for (let i = 0; i < keys.length; i++) {
-      const plan = byKey[keys[i]];
+      const plan = own(byKey, keys[i]);
       if (plan === undefined) continue;
       if (args === null) {
         args = newList();

@@ -99,8 +99,8 @@ export const nativeQuote = guestQuote !== undefined && typeof guestQuote.value =
 
 // The call's function definition, deferred by the guest's request parser: the
 // function kiln's guest installs as `__kiln_function` (guest/src/function.rs)
-// answers the host's function plan for it, or the definition itself, and keeps
-// the plan the executor hands it; elsewhere (Node tests) undefined, and
+// answers the host's function plan for it, or else the definition itself, and
+// keeps the plan the executor hands it; elsewhere (Node tests) undefined, and
 // nothing is deferred. Taken and deleted here too.
 const GUEST_FUNCTION = '__kiln_function';
 const guestFunction = getOwnPropertyDescriptor(G, GUEST_FUNCTION);

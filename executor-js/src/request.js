@@ -9,9 +9,10 @@
 // about a thousand fuel.
 //
 // A Z7's function definition (Z7K1) is read once per artifact and text: what
-// the executor derives from it (function-plan.js) is kept by the host, and a
-// later call with the same definition has the guest's parser skip it and reads
-// the plan instead (see DEFER_FUNCTION below, guest/src/function.rs).
+// the executor derives from it (its function plan, see fromZ7) is kept by the
+// host, and a later call with the same definition has the guest's parser skip
+// it and reads the plan instead (see DEFER_FUNCTION below,
+// guest/src/function.rs).
 //
 // The evaluator's envelope {"zobject": <either form>, "remainingTime": seconds,
 // "requestId": "...", "allowsCallbacks": bool} is accepted around both forms:
@@ -55,7 +56,6 @@ import { refId, stringValue, typeInfo } from './decode.js';
 import { keyIndex } from './zobject.js';
 import { callPlans, functionPlans } from './convert.js';
 import { implementations, isJavaScript, languageOf } from './definition.js';
-import { readFunctionPlan, writeFunctionPlan } from './function-plan.js';
 
 /** Z561 with a Z502 (not well-formed) inside. */
 function invalid(message) {
@@ -270,15 +270,14 @@ export function isZ7(request) {
 
 /**
  * The call of a Z7 request. `deferred` says what became of its function
- * definition (Z7K1) while parsing: undefined (nothing deferred: read it), a
- * string (the function plan an earlier call kept for it: use that), or true
+ * definition (Z7K1) while parsing: undefined (nothing deferred: read it), an
+ * object (the function plan an earlier call kept for it: use that), or true
  * (read it, and hand the plan made of it to the host).
  */
 function fromZ7(request, text, deferred) {
-  if (typeof deferred === 'string' && own(request, 'Z7K1') === null) {
-    const known = readFunctionPlan(deferred);
-    if (known === null) return failure(ErrorType.UNSPECIFIED, 'Internal executor error: a function plan the host kept is unreadable.');
-    return callOf(known, request, text);
+  if (typeof deferred === 'object' && own(request, 'Z7K1') === null) {
+    if (!isFunctionPlan(deferred)) return failure(ErrorType.UNSPECIFIED, 'Internal executor error: a function plan the host kept is unreadable.');
+    return callOf(deferred, request, text);
   }
   const fn = own(request, 'Z7K1');
   if (!isObject(fn)) return missing('implementation', UNABLE);
@@ -330,6 +329,9 @@ function fromZ7(request, text, deferred) {
     const info = typeInfo(declaredType);
     declaredInteger = info !== null && info.id === 'Z16683';
   }
+  // The function plan: everything the call takes from the definition. Plain
+  // data only (the guest serializes it); converter records are shared, their
+  // `fn` / `failed` still undefined.
   const plan = {
     __proto__: null,
     code,
@@ -339,10 +341,22 @@ function fromZ7(request, text, deferred) {
     plans: functionPlans(declaredTypes(own(fn, 'Z8K1')), declaredType),
   };
   // Before any community code of the call runs (the guest refuses it after).
-  if (deferred === true && functionPart !== undefined && functionPart(true) === true) {
-    functionPart(writeFunctionPlan(plan));
-  }
+  if (deferred === true) functionPart(plan);
   return callOf(plan, request, text);
+}
+
+/**
+ * Whether a plan the guest read back has the shape fromZ7 writes (it comes
+ * back with Object.prototype, its members own: callPlans reads keys with own).
+ */
+function isFunctionPlan(plan) {
+  return (
+    plan !== null &&
+    typeof own(plan, 'code') === 'string' &&
+    typeof own(plan, 'name') === 'string' &&
+    typeof own(plan, 'declaredInteger') === 'boolean' &&
+    typeof own(plan, 'plans') === 'object'
+  );
 }
 
 /** The call record of a function plan (fromZ7), with the arguments of `request`. */
@@ -438,15 +452,16 @@ function mayBeDeferred(request) {
 
 /**
  * What became of the deferred definition, given what functionPart() answered:
- * undefined (nothing was deferred), the plan text (found), or true (not found:
- * the definition, parsed now, is put where it belongs, as if parsed in place).
+ * undefined (nothing was deferred), the plan (found), or true (null: no plan;
+ * the definition, parsed now by functionPart(true), is put where it belongs,
+ * as if parsed in place).
  */
 function undeferred(request, part) {
-  if (part === undefined || typeof part === 'string') return part;
+  if (part !== null) return part;
   // The definition is an own member already (defined as null), so this assignment
   // only replaces its value; no community code has run yet.
   const holder = hasOwn(request, 'Z7K1') ? request : own(request, 'zobject');
-  holder.Z7K1 = part;
+  holder.Z7K1 = functionPart(true);
   return true;
 }
 

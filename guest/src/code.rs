@@ -105,13 +105,6 @@ enum Cached {
     SyntaxError(CString),
 }
 
-/// Asks the host about `text`, a code text a later call will evaluate, so that a miss is
-/// compiled after this call (what the host found is not needed now).
-pub unsafe fn announce(text: &[u8]) {
-    let mut found = 0u32;
-    cache_lookup(text.as_ptr(), text.len(), &mut found);
-}
-
 unsafe fn cached(text: *const u8, len: usize) -> Cached {
     let mut found = 0u32;
     let status = cache_lookup(text, len, &mut found);
@@ -180,13 +173,15 @@ pub unsafe fn compile(ctx: *mut qjs::JSContext, text: &str) -> Result<Vec<u8>, O
     Ok(out)
 }
 
-/// QuickJS writes a checksum of the bytecode after its version byte and checks it on every
-/// read, about 2.6 fuel per byte (85 k for code-10k's 32 KB); a checksum of all ones is its
-/// documented escape hatch that skips the check. Kiln's bytecode is written here and kept only
-/// in the host's memory, under the SHA-256 of its text and artifact, so it is not checked
-/// again on every call. (A reader that refused it would make the call parse the text instead.)
-fn skip_checksum(bytecode: &mut [u8]) {
-    if let Some(checksum) = bytecode.get_mut(1..5) {
+/// QuickJS writes a checksum of what it serializes (bytecode here, a function plan in
+/// [`crate::function`]) after its version byte and checks it on every read, about 2.6 fuel
+/// per byte (85 k for code-10k's 32 KB); a checksum of all ones is its documented escape
+/// hatch that skips the check. Kiln's serializations are written by this guest and kept only
+/// in the host's memory, under the SHA-256 of their text and artifact, so they are not
+/// checked again on every call. (A reader that refused one would make the call parse the
+/// text instead.)
+pub(crate) fn skip_checksum(serialized: &mut [u8]) {
+    if let Some(checksum) = serialized.get_mut(1..5) {
         checksum.fill(0xff);
     }
 }

@@ -10,23 +10,26 @@
 //! noted here), then calls the global [`FUNCTION_GLOBAL`] (taken and deleted at its top
 //! level like the guest's other functions):
 //!
-//! - with no argument: the host's plan for that exact text (a string the executor wrote on
-//!   an earlier call of the same artifact), or else the definition parsed now, as it would
-//!   have been in place (the executor puts it there); `undefined` when nothing was deferred;
-//! - with `true`: whether a plan handed over now would be kept (after a miss, with a cache,
-//!   before any community code), so the executor writes one only then;
-//! - with a string: after a miss, the plan the executor made of this definition, for the host
-//!   to keep (`kiln_code_cache.store_function`). Refused once any community code has been
-//!   evaluated in the call: a plan is only ever what the executor derived from the text.
+//! - with no argument: the host's plan for that exact text, as the object the executor
+//!   made of it on an earlier call of the same artifact; `null` when a definition was
+//!   deferred but no plan is at hand; `undefined` when nothing was deferred;
+//! - with `true`, after `null`: the definition parsed now, as it would have been in place
+//!   (the executor puts it there; a syntax error throws as the parser's would);
+//! - with an object, after `null`: the plan the executor made of this definition, for the
+//!   host to keep (`kiln_code_cache.store_function`). Refused once any community code has
+//!   been evaluated in the call: a plan is only ever what the executor derived from the text.
 //!
 //! The host keys a plan by the SHA-256 of the artifact and the text, so a plan is only ever
-//! handed to the build that made it, for the very text it was made from. A plan is
-//! JavaScript source (executor-js/src/function-plan.js); storing one also announces it to the
-//! code cache, which compiles it after the call like any code text it missed.
+//! handed to the build that made it, for the very text it was made from. A plan is kept as
+//! QuickJS's own serialization of the executor's plan object (`JS_WriteObject`, shared
+//! records kept shared; only data: strings, numbers, booleans, null, undefined, plain
+//! objects). It is read back with `JS_ReadObject` without bytecode, on bytes this guest
+//! wrote, held only in the host's memory: the objects come back with `Object.prototype`
+//! (QuickJS's reader makes plain objects) and their own members defined, never assigned.
 
 use javy::quickjs::qjs;
 use std::cell::Cell;
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_int, CStr};
 
 /// The global the guest installs the function under, for the executor to take.
 pub const FUNCTION_GLOBAL: &CStr = c"__kiln_function";
@@ -56,9 +59,10 @@ enum State {
     None,
     /// The definition's span in the request, not yet asked for.
     Deferred(usize, usize),
-    /// Asked for and not found: the span, for storing the plan.
-    Missed(usize, usize),
-    /// Found, stored, or no longer storable.
+    /// Asked for and no plan at hand: the span (the definition is read from it), and whether
+    /// a plan offered now would be kept (a miss with a cache, before any community code).
+    NotFound(usize, usize, bool),
+    /// Found, or no longer needed.
     Done,
 }
 
@@ -87,14 +91,15 @@ pub fn deferred(start: usize, end: usize) {
 /// Community code is about to be evaluated: from now on no plan is stored.
 pub fn community_code_runs() {
     STATE.with(|state| {
-        if let State::Missed(..) = state.get() {
-            state.set(State::Done);
+        if let State::NotFound(start, end, true) = state.get() {
+            state.set(State::NotFound(start, end, false));
         }
     });
 }
 
-/// The function: `()` → the plan found, the definition parsed, or undefined; `(true)` →
-/// whether a plan would be kept; `(plan)` → undefined, the plan kept when it may be.
+/// The function: `()` → the plan found, `null` (none at hand) or `undefined` (nothing
+/// deferred); `(true)` → the definition parsed; `(plan)` → undefined, the plan kept when it
+/// may be.
 pub unsafe extern "C" fn function(
     ctx: *mut qjs::JSContext,
     _this: qjs::JSValue,
@@ -106,43 +111,48 @@ pub unsafe extern "C" fn function(
     };
     let state = STATE.with(Cell::get);
     let argument = crate::argument(argc, argv, 0);
-    if qjs::JS_IsString(argument) {
-        if let State::Missed(start, end) = state {
-            STATE.with(|s| s.set(State::Done));
+    if qjs::JS_IsObject(argument) {
+        if let State::NotFound(start, end, true) = state {
+            STATE.with(|s| s.set(State::NotFound(start, end, false)));
             store(ctx, &request[start..end], argument);
         }
         return qjs::JS_UNDEFINED;
     }
     if qjs::JS_IsBool(argument) {
-        // Whether a plan handed over now would be kept.
-        return if matches!(state, State::Missed(..)) {
-            qjs::JS_TRUE
-        } else {
-            qjs::JS_FALSE
+        return match state {
+            State::NotFound(start, end, _) => crate::json::parse_part(ctx, &request[start..end]),
+            _ => qjs::JS_UNDEFINED,
         };
     }
     let State::Deferred(start, end) = state else {
         return qjs::JS_UNDEFINED;
     };
-    let text = &request[start..end];
-    match found(text) {
+    let keep = match found(&request[start..end]) {
         Lookup::Found(plan) => {
-            STATE.with(|s| s.set(State::Done));
-            return qjs::JS_NewStringLen(ctx, plan.as_ptr().cast::<c_char>(), plan.len() as _);
+            let read = read(ctx, &plan);
+            if !qjs::JS_IsException(read) {
+                STATE.with(|s| s.set(State::Done));
+                return read;
+            }
+            // Cannot happen with bytes this guest wrote; read the definition instead (and keep
+            // the plan made of it in place of the unreadable one).
+            crate::discard_exception(ctx);
+            true
         }
-        Lookup::Missed => STATE.with(|s| s.set(State::Missed(start, end))),
-        Lookup::NoCache => STATE.with(|s| s.set(State::Done)),
-    }
-    crate::json::parse_part(ctx, text)
+        Lookup::Missed => true,
+        Lookup::NoCache => false,
+    };
+    STATE.with(|s| s.set(State::NotFound(start, end, keep)));
+    qjs::JS_NULL
 }
 
 enum Lookup {
-    Found(String),
+    Found(Vec<u8>),
     Missed,
     NoCache,
 }
 
-/// The plan the host keeps for `text`, if any (and valid UTF-8, as every plan written is).
+/// The plan the host keeps for `text`, if any.
 unsafe fn found(text: &[u8]) -> Lookup {
     let mut len = 0u32;
     match lookup_function(text.as_ptr(), text.len(), &mut len) {
@@ -154,18 +164,35 @@ unsafe fn found(text: &[u8]) -> Lookup {
     if fetch(plan.as_mut_ptr(), plan.len()) != 0 {
         return Lookup::Missed;
     }
-    String::from_utf8(plan).map_or(Lookup::Missed, Lookup::Found)
+    Lookup::Found(plan)
 }
 
-/// Hands the plan (a JS string) to the host to keep for `text`.
+/// The plan object serialized in `bytes` (or an exception).
+unsafe fn read(ctx: *mut qjs::JSContext, bytes: &[u8]) -> qjs::JSValue {
+    qjs::JS_ReadObject(
+        ctx,
+        bytes.as_ptr(),
+        bytes.len() as _,
+        qjs::JS_READ_OBJ_REFERENCE as c_int,
+    )
+}
+
+/// Hands the plan (the executor's object) to the host to keep for `text`. A plan that is not
+/// plain data fails to serialize and is not kept.
 unsafe fn store(ctx: *mut qjs::JSContext, text: &[u8], plan: qjs::JSValue) {
-    let stored = crate::with_utf8(ctx, plan, |plan| {
-        store_function(text.as_ptr(), text.len(), plan.as_ptr(), plan.len());
-        // The plan is code a later call evaluates: compiled after this call, the first later
-        // call already loads it compiled.
-        crate::code::announce(plan);
-    });
-    if stored.is_none() {
+    let mut size = 0;
+    let bytes = qjs::JS_WriteObject(ctx, &mut size, plan, qjs::JS_WRITE_OBJ_REFERENCE as c_int);
+    if bytes.is_null() {
         crate::discard_exception(ctx);
+        return;
     }
+    let serialized = std::slice::from_raw_parts_mut(bytes, size as usize);
+    crate::code::skip_checksum(serialized);
+    store_function(
+        text.as_ptr(),
+        text.len(),
+        serialized.as_ptr(),
+        serialized.len(),
+    );
+    qjs::js_free(ctx, bytes.cast());
 }
