@@ -535,7 +535,7 @@ fn answer_for(request: &str) -> Result<String, Failure> {
     let depth = if request.len() <= MAX_REQUEST_DEPTH {
         0
     } else {
-        nesting_depth(request.as_bytes())
+        scan::nesting_depth(request.as_bytes(), MAX_REQUEST_DEPTH)
     };
     if depth <= MAX_REQUEST_DEPTH {
         return serve(request).map_err(classify);
@@ -543,7 +543,7 @@ fn answer_for(request: &str) -> Result<String, Failure> {
     // Normal-form typed lists nest one level per element: as canonical arrays they do not.
     let flattened = lists::flatten(request);
     let request = flattened.as_deref().unwrap_or(request);
-    let depth = nesting_depth(request.as_bytes());
+    let depth = scan::nesting_depth(request.as_bytes(), MAX_REQUEST_DEPTH);
     if depth > MAX_REQUEST_DEPTH {
         return Err(Failure::RequestTooDeep(format!(
             "the request is nested {depth} levels deep (normal-form typed lists not \
@@ -555,38 +555,6 @@ fn answer_for(request: &str) -> Result<String, Failure> {
 
 const NEVER_SETTLED: &str =
     "the function returned a promise that never settled (nothing left to run)";
-
-/// The deepest nesting of `[` and `{` in JSON text (outside strings); stops counting once it
-/// is past the limit.
-fn nesting_depth(text: &[u8]) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut i = 0;
-    while i < text.len() {
-        let byte = text[i];
-        i += 1;
-        match byte {
-            b'"' => {
-                // Past the string: its contents are skipped a word at a time.
-                let Some(end) = scan::string_end(text, i) else {
-                    return deepest;
-                };
-                i = end + 1;
-            }
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > deepest {
-                    deepest = depth;
-                    if deepest > MAX_REQUEST_DEPTH {
-                        break;
-                    }
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
 
 /// Names a failure that escaped the executor.
 fn classify(message: String) -> Failure {

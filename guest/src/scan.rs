@@ -1,9 +1,16 @@
-//! Word-at-a-time scanning of JSON text: finding where a run of plain string characters ends.
+//! Scanning JSON text without parsing it: where a run of plain string characters ends (a
+//! word at a time), and where a container ends or how deep containers nest (64 bytes at a
+//! time).
 //!
 //! The guest's byte loops run as interpreted-size wasm under fuel, where a loop step costs
 //! about as much per byte as the whole word test below costs per eight bytes. Requests are
-//! mostly string contents (community code, labels), so the scans that cross them — the nesting
-//! depth check, the list rewriting and the request parser — test eight bytes at a time.
+//! mostly string contents (community code, labels), so the scans that cross them — the list
+//! rewriting and the request parser — test eight bytes at a time. Skipping a whole value
+//! (a deferred function definition) or measuring nesting stops at every quote and bracket,
+//! and a definition is mostly short keys: those scans classify 64-byte blocks instead, one
+//! bit per byte (which bytes are quotes, backslashes, brackets), find the bytes inside
+//! strings with shifts and XORs of the masks, and look at single brackets only in a
+//! block where the depth may reach what the scan is looking for.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -82,45 +89,192 @@ fn is_plain_ascii(byte: u8) -> bool {
     (0x20..0x80).contains(&byte) && byte != b'"' && byte != b'\\'
 }
 
-/// Index (from `from`) of the first byte of `text` that is `"`, `{`, `}`, `[` or `]`, or
-/// `text.len()`.
-fn quote_or_bracket(text: &[u8], from: usize) -> usize {
-    // `[` and `]` are `{` and `}` without the 0x20 bit; no other byte becomes either.
-    const CASE: u64 = ONES * 0x20;
-    let mut i = from;
-    while let Some(chunk) = text.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let folded = word | CASE;
-        let found = bytes_equal(word, b'"') | bytes_equal(folded, b'{') | bytes_equal(folded, b'}');
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
+// --- 64-byte blocks ---------------------------------------------------------------------
+
+/// Bytes per block: one bit of a mask each.
+const BLOCK: usize = 64;
+
+/// Where a block's structural bytes are (bit `i` for the block's byte `i`).
+#[derive(Default)]
+struct Masks {
+    quotes: u64,
+    backslashes: u64,
+    /// `{` and `[`.
+    opens: u64,
+    /// `}` and `]`.
+    closes: u64,
+}
+
+/// The masks of the 64 bytes at `text[at..]`, the bytes past the end read as spaces.
+fn masks_at(text: &[u8], at: usize) -> Masks {
+    match text.get(at..at + BLOCK) {
+        Some(block) => block_masks(block.try_into().expect("a block")),
+        None => {
+            let mut block = [b' '; BLOCK];
+            let rest = &text[at.min(text.len())..];
+            block[..rest.len()].copy_from_slice(rest);
+            block_masks(&block)
         }
-        i += 8;
     }
-    while i < text.len() && !matches!(text[i], b'"' | b'{' | b'}' | b'[' | b']') {
-        i += 1;
+}
+
+#[cfg(target_arch = "wasm32")]
+fn block_masks(block: &[u8; BLOCK]) -> Masks {
+    // SAFETY: the guest's artifact requires SIMD already (QuickJS is compiled with it) and the
+    // engine enables it.
+    unsafe { block_masks_simd(block) }
+}
+
+/// Four 16-byte vectors, compared bytewise; a byte's bit is its comparison's high bit.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+unsafe fn block_masks_simd(block: &[u8; BLOCK]) -> Masks {
+    use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
+    let mut masks = Masks::default();
+    for part in 0..BLOCK / 16 {
+        // SAFETY: 16 bytes within the block; wasm loads need no alignment.
+        let bytes = unsafe { v128_load(block.as_ptr().add(part * 16).cast::<v128>()) };
+        // `[` and `]` are `{` and `}` without the 0x20 bit; no other byte becomes either.
+        let folded = v128_or(bytes, u8x16_splat(0x20));
+        let bits = |vector| u64::from(u8x16_bitmask(vector)) << (part * 16);
+        masks.quotes |= bits(u8x16_eq(bytes, u8x16_splat(b'"')));
+        masks.backslashes |= bits(u8x16_eq(bytes, u8x16_splat(b'\\')));
+        masks.opens |= bits(u8x16_eq(folded, u8x16_splat(b'{')));
+        masks.closes |= bits(u8x16_eq(folded, u8x16_splat(b'}')));
     }
-    i
+    masks
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn block_masks(block: &[u8; BLOCK]) -> Masks {
+    let mut masks = Masks::default();
+    for (i, byte) in block.iter().enumerate() {
+        let bit = 1u64 << i;
+        match byte | 0x20 {
+            b'{' => masks.opens |= bit,
+            b'}' => masks.closes |= bit,
+            _ => {}
+        }
+        match byte {
+            b'"' => masks.quotes |= bit,
+            b'\\' => masks.backslashes |= bit,
+            _ => {}
+        }
+    }
+    masks
+}
+
+/// Each bit of the result is the XOR of the bits of `bits` up to and including its own:
+/// from a mask of the quotes that open and close strings, the bytes inside strings (an
+/// opening quote included, a closing one not).
+fn prefix_xor(mut bits: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits << shift;
+    }
+    bits
+}
+
+/// What carries from one block to the next: whether the block ended inside a string, and
+/// whether its last byte is a backslash that escapes the next block's first byte.
+#[derive(Default)]
+struct Strings {
+    /// All ones when the previous block ended inside a string.
+    inside: u64,
+    escapes_next: bool,
+}
+
+impl Strings {
+    /// The brackets of the next block (`masks`) that are outside strings: (opens, closes).
+    fn brackets(&mut self, masks: &Masks) -> (u64, u64) {
+        let escaped = self.escaped(masks.backslashes);
+        let inside = prefix_xor(masks.quotes & !escaped) ^ self.inside;
+        self.inside = ((inside as i64) >> 63) as u64;
+        (masks.opens & !inside, masks.closes & !inside)
+    }
+
+    /// The bytes a backslash escapes (a backslash escaped by the one before it escapes
+    /// nothing). Backslashes are rare in a request's keys and labels: one step each.
+    fn escaped(&mut self, backslashes: u64) -> u64 {
+        let mut escaped = u64::from(self.escapes_next);
+        let mut pending = backslashes & !escaped;
+        self.escapes_next = false;
+        while pending != 0 {
+            let at = pending.trailing_zeros();
+            if at == 63 {
+                self.escapes_next = true;
+                break;
+            }
+            let next = 1u64 << (at + 1);
+            escaped |= next;
+            pending &= !(1u64 << at) & !next;
+        }
+        escaped
+    }
 }
 
 /// Index just past the object or array that opens at `start` (its brackets matched, strings
 /// skipped), or `None` when the text ends first. What is between is not checked: for JSON
 /// text the end found is that value's end.
 pub fn container_end(text: &[u8], start: usize) -> Option<usize> {
+    let mut strings = Strings::default();
     let mut depth = 0usize;
-    let mut i = start;
-    loop {
-        i = quote_or_bracket(text, i);
-        match *text.get(i)? {
-            b'"' => i = string_end(text, i + 1)?,
-            b'{' | b'[' => depth += 1,
-            _ => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(i + 1);
+    let mut at = start;
+    while at < text.len() {
+        let (opens, closes) = strings.brackets(&masks_at(text, at));
+        if closes.count_ones() as usize >= depth {
+            // The container may end in this block: bracket by bracket.
+            let mut brackets = opens | closes;
+            while brackets != 0 {
+                let bit = brackets & brackets.wrapping_neg();
+                if opens & bit != 0 {
+                    depth += 1;
+                } else {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(at + bit.trailing_zeros() as usize + 1);
+                    }
                 }
+                brackets ^= bit;
             }
+        } else {
+            depth = depth + opens.count_ones() as usize - closes.count_ones() as usize;
         }
-        i += 1;
+        at += BLOCK;
     }
+    None
+}
+
+/// The deepest nesting of `[` and `{` in JSON text (outside strings; a close without an open
+/// ignored), or `limit + 1` as soon as the nesting is deeper than `limit`.
+pub fn nesting_depth(text: &[u8], limit: usize) -> usize {
+    let mut strings = Strings::default();
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut at = 0;
+    while at < text.len() {
+        let (opens, closes) = strings.brackets(&masks_at(text, at));
+        let (open_count, close_count) = (opens.count_ones() as usize, closes.count_ones() as usize);
+        if depth + open_count > deepest || close_count > depth {
+            // A new deepest level, or more closes than opens (ignored): bracket by bracket.
+            let mut brackets = opens | closes;
+            while brackets != 0 {
+                let bit = brackets & brackets.wrapping_neg();
+                if opens & bit != 0 {
+                    depth += 1;
+                    if depth > deepest {
+                        deepest = depth;
+                        if deepest > limit {
+                            return deepest;
+                        }
+                    }
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+                brackets ^= bit;
+            }
+        } else {
+            depth = depth + open_count - close_count;
+        }
+        at += BLOCK;
+    }
+    deepest
 }

@@ -407,6 +407,35 @@ fn function_plan_ambiguous_places(kind: ArtifactKind) {
     );
 }
 
+/// Code whose JSON text has quotes after runs of 1 to 8 backslashes and brackets inside
+/// strings; its answer is `t(a)]}"[{` + four backslashes + `"` + `t(b)`.
+const TRICKY: &str =
+    r#"function Z1000(a, b) { return a + "]}\"[{" + '\\' + '\\\\' + "\\\"" + b; }"#;
+
+/// The deferred definition's end is found 64 bytes at a time (guest/src/scan.rs): with the
+/// tricky code shifted to every offset of a block, every definition is skipped exactly
+/// (a wrong end would make the rest of the request unreadable, or the plan another text's).
+fn function_plan_skip_at_every_block_offset(kind: ArtifactKind) {
+    let mut lines = Vec::new();
+    for shift in 0..64 {
+        let def = definition(&tagged_type("t"), &format!("{}{TRICKY}", " ".repeat(shift)));
+        lines.push(z7(&def, "a", "b"));
+        lines.push(z7(&def, "a", "b"));
+    }
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    for answer in &answers {
+        assert_eq!(value(answer), r#"t(a)]}"[{\\\\"t(b)"#);
+    }
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (64, 64, 64)
+    );
+}
+
 /// A definition the executor refuses (no JavaScript implementation) leaves no plan, and
 /// community code never sees the guest's functions.
 fn function_plan_refusals_and_reach(kind: ArtifactKind) {
@@ -446,7 +475,7 @@ type Case = fn(ArtifactKind);
 
 /// This module's trials, one per case and artifact kind.
 pub fn trials() -> Vec<Trial> {
-    let cases: [(&str, Case); 12] = [
+    let cases: [(&str, Case); 13] = [
         ("comment_only_difference", comment_only_difference),
         (
             "unicode_escape_of_an_identifier",
@@ -482,6 +511,10 @@ pub fn trials() -> Vec<Trial> {
         (
             "function_plan_refusals_and_reach",
             function_plan_refusals_and_reach,
+        ),
+        (
+            "function_plan_skip_at_every_block_offset",
+            function_plan_skip_at_every_block_offset,
         ),
     ];
     let mut trials = Vec::new();
