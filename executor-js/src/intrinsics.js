@@ -97,6 +97,16 @@ const guestQuote = getOwnPropertyDescriptor(G, GUEST_QUOTE);
 reflectDeleteProperty(G, GUEST_QUOTE);
 export const nativeQuote = guestQuote !== undefined && typeof guestQuote.value === 'function' ? guestQuote.value : undefined;
 
+// The order a call's argument keys bind in: in the guest, the function kiln's
+// guest installs as `__kiln_argument_keys` (guest/src/lexical.rs), which answers
+// what request.js sortArgumentKeys answers (or undefined for a key it leaves to
+// it); elsewhere undefined. Taken and deleted here too.
+const GUEST_ARGUMENT_KEYS = '__kiln_argument_keys';
+const guestArgumentKeys = getOwnPropertyDescriptor(G, GUEST_ARGUMENT_KEYS);
+reflectDeleteProperty(G, GUEST_ARGUMENT_KEYS);
+export const nativeArgumentKeys =
+  guestArgumentKeys !== undefined && typeof guestArgumentKeys.value === 'function' ? guestArgumentKeys.value : undefined;
+
 // The call's function definition, deferred by the guest's request parser: the
 // function kiln's guest installs as `__kiln_function` (guest/src/function.rs)
 // answers the host's function plan for it, or else the definition itself, and

@@ -43,6 +43,7 @@ import {
   hasOwn,
   isArray,
   jsonParse,
+  nativeArgumentKeys,
   newList,
   own,
   ownKeys,
@@ -105,10 +106,23 @@ export function isIdentifier(text) {
 const RUN = 16;
 
 /**
- * Own string keys of `object` (minus `skip`) in numeric key order, as a list
- * only the executor holds (shared and frozen when empty).
+ * The argument keys of `object` in binding order, as a list only the executor
+ * holds (shared and frozen when empty): its own string keys, without Z1K1 and
+ * Z7K1 when `isCall` (a Z7's members), in numeric key order (keyIndex; keys
+ * without a number last, equal numbers by the keys' order as strings). The
+ * guest's native ordering where there is one, else sortArgumentKeys.
  */
-function sortedArguments(object, skip) {
+function sortedArguments(object, isCall) {
+  if (nativeArgumentKeys !== undefined) {
+    const keys = nativeArgumentKeys(object, isCall);
+    if (keys !== undefined) return keys.length === 0 ? EMPTY_LIST : keys;
+  }
+  return sortArgumentKeys(object, isCall);
+}
+
+/** sortedArguments in JavaScript: where the guest has no native ordering, and its parity tests' oracle. */
+export function sortArgumentKeys(object, isCall) {
+  const skip = isCall ? Z7_SKIP : undefined;
   const keys = ownKeys(object);
   const n = keys.length;
   if (n === 0) return EMPTY_LIST;
@@ -236,7 +250,7 @@ function fromExecutorForm(request, text) {
   if (typeof argumentsValue !== 'object' || isArray(argumentsValue)) {
     return invalid('functionArguments must be an object.');
   }
-  const keys = sortedArguments(argumentsValue, undefined);
+  const keys = sortedArguments(argumentsValue, false);
   return {
     __proto__: null,
     code,
@@ -361,7 +375,7 @@ function isFunctionPlan(plan) {
 
 /** The call record of a function plan (fromZ7), with the arguments of `request`. */
 function callOf(plan, request, text) {
-  const keys = sortedArguments(request, Z7_SKIP);
+  const keys = sortedArguments(request, true);
   return {
     __proto__: null,
     code: plan.code,

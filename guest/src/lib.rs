@@ -185,7 +185,7 @@ type GuestFunction = unsafe extern "C" fn(
 
 /// The guest's functions for a bundle's top level to take: (global, function name, length,
 /// function). Each is a global only during the top level: [`take_entry`] removes what is left.
-const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 5] = [
+const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 6] = [
     // Named `eval` so stack traces read as they do for the eval built-in.
     (code::EVAL_GLOBAL, c"eval", 1, code::evaluate),
     // Named and sized as JSON.parse.
@@ -193,6 +193,12 @@ const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 5] = [
     (lexical::IS_ZID_GLOBAL, c"isZid", 1, lexical::is_zid),
     // Named and sized as JSON.stringify.
     (lexical::QUOTE_GLOBAL, c"stringify", 3, lexical::quote),
+    (
+        lexical::ARGUMENT_KEYS_GLOBAL,
+        c"argumentKeys",
+        2,
+        lexical::argument_keys,
+    ),
     (
         function::FUNCTION_GLOBAL,
         c"function",

@@ -7,6 +7,9 @@
 //! - JSON quoting against `JSON.stringify`: every string of up to three characters over the
 //!   characters JSON escapes or keeps (quotes, backslashes, controls, DEL, non-ASCII, line
 //!   separators, lone surrogates), escapes at every offset of an eight-byte word, long texts.
+//! - The order of argument keys against the executor's sort: numbered keys (leading zeros,
+//!   equal numbers, 15 and 16 digits), keys without a number, integer-like keys, Z1K1 and
+//!   Z7K1, objects long enough for the merge sort, and non-ASCII keys (left to the executor).
 
 use crate::common::*;
 use crate::custom::built;
@@ -169,6 +172,48 @@ fn native_quote_answers_as_json_stringify() {
     assert!(escaped > count / 2 && escaped < count, "{answer}");
 }
 
+fn native_argument_keys_answer_as_the_executors_sort() {
+    let object = |keys: &[String]| {
+        Value::Object(
+            keys.iter()
+                .enumerate()
+                .map(|(i, key)| (key.clone(), Value::from(i)))
+                .collect(),
+        )
+    };
+    let listed = |keys: &[&str]| object(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+    let mut values = vec![
+        listed(&[]),
+        listed(&["Z1000K2", "Z1000K1"]),
+        listed(&["Z1K1", "Z7K1", "Z1000K10", "Z1000K9", "Z1000K1"]),
+        listed(&["K1", "K01", "K001", "Z2K1", "Z1K1", "Z7K1"]),
+        listed(&["b", "a", "", "K", "KK", "K1e3", "K 1", "K0", "Z1000K-1"]),
+        listed(&["10", "2", "1", "K2", "x"]),
+        listed(&["K123456789012345", "K1234567890123456", "K999999999999999"]),
+        listed(&["Z1K1", "Z7K1"]),
+        listed(&["Z1000K1", "Z\u{e9}K1"]),
+        listed(&["\u{1f600}", "\u{ff21}K1", "Z1000K2"]),
+    ];
+    // Long enough for the merge sort (runs of 16), in an order far from sorted.
+    let many: Vec<String> = (1..=60)
+        .rev()
+        .map(|n| format!("Z1000K{}", (n * 37) % 61))
+        .chain(["zz", "Z7K1", "Z1K1", "K07", "K7"].map(String::from))
+        .collect();
+    values.push(object(&many));
+    // Every key of up to three characters over the characters that decide, in one object.
+    let alphabet = ['Z', 'K', '1', '0', 'a'];
+    values.push(object(&strings_over(&alphabet, 3)));
+    let count = values.len();
+    let request = json!({"check": "keys", "values": values}).to_string();
+    let answer = run_jsonl(&parity(), &[request.into_bytes()], &[])[0].clone();
+    assert_eq!(answer["native"], Value::Bool(true), "{answer}");
+    assert_eq!(answer["differ"], json!([]), "{answer}");
+    assert_eq!(answer["checked"], json!(2 * count), "{answer}");
+    // All but the two objects with a non-ASCII key, as an executor form's and a Z7's.
+    assert_eq!(answer["matched"], json!(2 * (count - 2)), "{answer}");
+}
+
 /// This module's trials, named `lexical::<test>`.
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -179,6 +224,10 @@ pub fn trials() -> Vec<Trial> {
         trial(
             "lexical::native_quote_answers_as_json_stringify",
             native_quote_answers_as_json_stringify,
+        ),
+        trial(
+            "lexical::native_argument_keys_answer_as_the_executors_sort",
+            native_argument_keys_answer_as_the_executors_sort,
         ),
     ]
 }

@@ -1,14 +1,19 @@
 // A custom executor that checks the guest's native string chores (guest/src/lexical.rs, taken
 // by executor-js/src/intrinsics.js) against what they replace: the ZID check against
-// zobject.js's RegExp (matchesZid), the JSON quoting against JSON.stringify. The request is
-// {"check": "zid" | "quote", "values": [...]}; the answer is one JSON object,
+// zobject.js's RegExp (matchesZid), the JSON quoting against JSON.stringify, the order of
+// argument keys against request.js's sortArgumentKeys (each value an object whose keys are
+// ordered, as an executor form's arguments and as a Z7's members). The request is
+// {"check": "zid" | "quote" | "keys", "values": [...]}; the answer is one JSON object,
 // {"native": <whether the native function is in use>, "checked": n, "matched": m,
 //  "differ": [<each value both answer differently for, with both answers>]}. A few values
 // JSON cannot carry (undefined, a symbol, a bigint, a String object, lone surrogates) are
-// always checked too.
+// always checked too (not for "keys": there `matched` counts the orders the native function
+// gave, and it must leave exactly the objects with a non-ASCII key to the executor).
 
 import { isZid, matchesZid } from '../../../executor-js/src/zobject.js';
 import { quote, quoteByStringify } from '../../../executor-js/src/json.js';
+import { sortArgumentKeys } from '../../../executor-js/src/request.js';
+import { nativeArgumentKeys } from '../../../executor-js/src/intrinsics.js';
 
 function answer(fn, value) {
   try {
@@ -18,8 +23,27 @@ function answer(fn, value) {
   }
 }
 
+function checkKeys(values) {
+  let matched = 0;
+  let checked = 0;
+  const differ = [];
+  for (const value of values) {
+    const ascii = Object.keys(value).every((key) => Array.from(key).every((c) => c.charCodeAt(0) < 0x80));
+    for (const isCall of [false, true]) {
+      checked += 1;
+      const keys = answer((v) => nativeArgumentKeys(v, isCall), value);
+      const a = keys === undefined ? 'left to the executor' : JSON.stringify(keys);
+      const b = ascii ? answer((v) => JSON.stringify(sortArgumentKeys(v, isCall)), value) : 'left to the executor';
+      if (a !== b) differ.push([JSON.stringify(Object.keys(value)), String(isCall), a, b]);
+      else if (keys !== undefined) matched += 1;
+    }
+  }
+  return JSON.stringify({ native: nativeArgumentKeys !== undefined, checked, matched, differ });
+}
+
 export function handle(requestText) {
   const request = JSON.parse(requestText);
+  if (request.check === 'keys') return checkKeys(request.values);
   const zid = request.check === 'zid';
   const native = zid ? isZid : quote;
   const oracle = zid ? matchesZid : (value) => JSON.stringify(value);
