@@ -28,6 +28,7 @@ import {
   isArray,
   MapCtor,
   mapSet,
+  nativeNormalForm,
   newList,
   ObjectPrototype,
   own,
@@ -254,10 +255,17 @@ function canonicalString(text) {
 /**
  * A fresh normal-form copy of a ZObject from the request (canonical or normal
  * form): strings become Z6 / Z9 objects, canonical arrays typed-list chains.
- * Iterative (an explicit work list of (source, target) pairs, made only when a
- * value nests), so a long list nested K1 / K2 inside a value costs no stack.
+ * The guest's native copy where there is one, else normalFormInJs.
  */
-export function normalForm(value) {
+export const normalForm = nativeNormalForm !== undefined ? nativeNormalForm : normalFormInJs;
+
+/**
+ * normalForm in JavaScript (where the guest has none, and its parity tests'
+ * oracle). Iterative (an explicit work list of (source, target) pairs, made
+ * only when a value nests), so a long list nested K1 / K2 inside a value costs
+ * no stack.
+ */
+export function normalFormInJs(value) {
   if (typeof value === 'string') return canonicalString(value);
   if (typeof value !== 'object' || value === null) return value;
   const root = { __proto__: null };

@@ -107,6 +107,15 @@ reflectDeleteProperty(G, GUEST_ARGUMENT_KEYS);
 export const nativeArgumentKeys =
   guestArgumentKeys !== undefined && typeof guestArgumentKeys.value === 'function' ? guestArgumentKeys.value : undefined;
 
+// The normal form a Z46 converter receives: in the guest, the function kiln's
+// guest installs as `__kiln_normal_form` (guest/src/normal.rs), which makes what
+// convert.js normalFormInJs makes; elsewhere undefined. Taken and deleted here too.
+const GUEST_NORMAL_FORM = '__kiln_normal_form';
+const guestNormalForm = getOwnPropertyDescriptor(G, GUEST_NORMAL_FORM);
+reflectDeleteProperty(G, GUEST_NORMAL_FORM);
+export const nativeNormalForm =
+  guestNormalForm !== undefined && typeof guestNormalForm.value === 'function' ? guestNormalForm.value : undefined;
+
 // The call's function definition, deferred by the guest's request parser: the
 // function kiln's guest installs as `__kiln_function` (guest/src/function.rs)
 // answers the host's function plan for it, or else the definition itself, and

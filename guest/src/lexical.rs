@@ -49,7 +49,7 @@ pub unsafe extern "C" fn is_zid(
 }
 
 /// `Z`, a digit 1–9, then digits only.
-fn zid(text: &[u8]) -> bool {
+pub(crate) fn zid(text: &[u8]) -> bool {
     match text {
         [b'Z', b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
         _ => false,

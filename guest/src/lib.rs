@@ -34,6 +34,7 @@ mod function;
 mod json;
 mod lexical;
 mod lists;
+mod normal;
 mod scan;
 use std::cell::RefCell;
 use std::ffi::{c_int, CStr, CString};
@@ -185,7 +186,7 @@ type GuestFunction = unsafe extern "C" fn(
 
 /// The guest's functions for a bundle's top level to take: (global, function name, length,
 /// function). Each is a global only during the top level: [`take_entry`] removes what is left.
-const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 6] = [
+const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 7] = [
     // Named `eval` so stack traces read as they do for the eval built-in.
     (code::EVAL_GLOBAL, c"eval", 1, code::evaluate),
     // Named and sized as JSON.parse.
@@ -198,6 +199,12 @@ const GUEST_FUNCTIONS: [(&CStr, &CStr, c_int, GuestFunction); 6] = [
         c"argumentKeys",
         2,
         lexical::argument_keys,
+    ),
+    (
+        normal::NORMAL_FORM_GLOBAL,
+        c"normalForm",
+        1,
+        normal::normal_form,
     ),
     (
         function::FUNCTION_GLOBAL,

@@ -10,6 +10,11 @@
 //! - The order of argument keys against the executor's sort: numbered keys (leading zeros,
 //!   equal numbers, 15 and 16 digits), keys without a number, integer-like keys, Z1K1 and
 //!   Z7K1, objects long enough for the merge sort, and non-ASCII keys (left to the executor).
+//! - The normal form a Z46 converter receives against the executor's JavaScript: strings,
+//!   terminals, references, canonical lists (empty, of objects, of lists, with a non-ZID
+//!   type), odd keys, values that are not ZObjects, deep nesting and a long list; compared
+//!   node by node with prototypes, attributes and sharing, and never sharing a node with the
+//!   request.
 
 use crate::common::*;
 use crate::custom::built;
@@ -214,6 +219,61 @@ fn native_argument_keys_answer_as_the_executors_sort() {
     assert_eq!(answer["matched"], json!(2 * (count - 2)), "{answer}");
 }
 
+fn native_normal_form_is_the_executors() {
+    let mut values: Vec<Value> = [
+        r#""Z1""#,
+        r#""Z6""#,
+        r#""hello""#,
+        r#""""#,
+        r#""Z01""#,
+        r#"5"#,
+        r#"true"#,
+        r#"null"#,
+        r#"{"Z1K1":"Z6","Z6K1":"Z1"}"#,
+        r#"{"Z1K1":"Z9","Z9K1":"Z10"}"#,
+        r#"{"Z1K1":"Z9","Z9K1":5}"#,
+        r#"{"Z1K1":"Z13518","Z13518K1":"5"}"#,
+        r#"{"Z1K1":"Z13518","Z13518K1":{"Z1K1":"Z6","Z6K1":"5"}}"#,
+        r#"{"Z1K1":{"Z1K1":"Z7","Z7K1":"Z885","Z885K1":"Z500"},"K1":"x","K2":"Z41"}"#,
+        r#"{"Z1K1":"not a zid","K1":["Z6","a","Z1",{"Z1K1":"Z6","Z6K1":"b"},1,null,true,[]]}"#,
+        r#"["Z6"]"#,
+        r#"[]"#,
+        r#"["Z6","a"]"#,
+        r#"["notzid","a","b"]"#,
+        r#"[5,"a"]"#,
+        r#"[null]"#,
+        r#"[{"Z1K1":"Z7","Z7K1":"Z881","Z881K1":"Z6"},["Z6","x"],["Z6"],[]]"#,
+        r#"[{"Z1K1":"Z9","Z9K1":"Z6"},{"Z1K1":"Z6","Z6K1":"x"},"y"]"#,
+        r#"{"__proto__":"x","1":"a","0":{"a":"b"},"Z1K1":5,"":"Z7"}"#,
+        r#"{"Z1K1":["Z6"],"K1":{}}"#,
+        r#"{"Z1K1":"Z6","Z6K1":["Z6","a"]}"#,
+        r#"{"Z1K1":"Z40","Z40K1":{"Z1K1":"Z9","Z9K1":"Z41"}}"#,
+        r#"{"a":{"b":{"c":["Z1",{"d":"Z1"}]}}}"#,
+    ]
+    .iter()
+    .map(|text| serde_json::from_str(text).expect("JSON"))
+    .collect();
+    values.push(Value::from(format!("Z1{LONE}")));
+    // Deep nesting and a long list: both copied with a work list, not the stack.
+    let mut deep = json!("Z1");
+    for _ in 0..2_000 {
+        deep = json!({"Z1K1": "Z100", "K1": deep, "K2": ["Z6", "x"]});
+    }
+    values.push(deep);
+    let long: Vec<Value> = std::iter::once(json!("Z6"))
+        .chain((0..20_000).map(|i| json!(format!("s{i}"))))
+        .collect();
+    values.push(Value::Array(long));
+    let count = values.len();
+    let request = json!({"check": "normal", "values": values})
+        .to_string()
+        .replace(LONE, "\\ud800");
+    let answer = run_jsonl(&parity(), &[request.into_bytes()], &[])[0].clone();
+    assert_eq!(answer["native"], Value::Bool(true), "{answer}");
+    assert_eq!(answer["differ"], json!([]), "{answer}");
+    assert_eq!(answer["matched"], json!(count), "{answer}");
+}
+
 /// This module's trials, named `lexical::<test>`.
 pub fn trials() -> Vec<Trial> {
     vec![
@@ -228,6 +288,10 @@ pub fn trials() -> Vec<Trial> {
         trial(
             "lexical::native_argument_keys_answer_as_the_executors_sort",
             native_argument_keys_answer_as_the_executors_sort,
+        ),
+        trial(
+            "lexical::native_normal_form_is_the_executors",
+            native_normal_form_is_the_executors,
         ),
     ]
 }
