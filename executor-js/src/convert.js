@@ -142,48 +142,62 @@ export function planOf(type, registry, depth) {
 }
 
 /**
- * The converter plans of an inline Z8: { byKey (a null-prototype map from each
- * declared argument key to its plan, keys without one absent; null when none
- * has one), result (the return type's plan, or null) }, or null when no
- * converter applies at all (the common case). They depend on the definition
- * only, so a function plan (request.js fromZ7) keeps them for later calls.
- * `argumentTypes` maps each declared key to its type (or is undefined).
+ * The converter plans of an inline Z8: { keys (its declared argument keys in
+ * binding order), args (a list parallel to `keys`, null where no converter
+ * applies; null when none does), result (the return type's plan, or null) },
+ * or null when no converter applies at all (the common case). They depend on
+ * the definition only, so a function plan (request.js fromZ7) keeps them for
+ * later calls; a call whose argument keys are the declared ones (callPlans)
+ * uses them as they are. `argumentTypes` maps each declared key to its type
+ * (or is undefined); `keys` are its keys in binding order.
  */
-export function functionPlans(argumentTypes, declaredType) {
+export function functionPlans(argumentTypes, keys, declaredType) {
   if (argumentTypes === undefined && !isObject(declaredType)) return null;
   const registry = { __proto__: null };
-  let byKey = null;
+  let args = null;
   if (argumentTypes !== undefined) {
-    const keys = ownKeys(argumentTypes);
     for (let i = 0; i < keys.length; i++) {
       const plan = planOf(argumentTypes[keys[i]], registry, 0);
       if (plan === null) continue;
-      if (byKey === null) byKey = { __proto__: null };
-      byKey[keys[i]] = plan;
-    }
-  }
-  const result = planOf(declaredType, registry, 0);
-  if (byKey === null && result === null) return null;
-  return { __proto__: null, byKey, result };
-}
-
-/**
- * The plans of a call whose definition's plans are `plans` (functionPlans):
- * { args (a list parallel to `keys`, the call's argument keys, null where no
- * converter applies; null when none does), result }, or null when neither
- * applies.
- */
-export function callPlans(plans, keys) {
-  if (plans === null) return null;
-  const byKey = plans.byKey;
-  let args = null;
-  if (byKey !== null) {
-    for (let i = 0; i < keys.length; i++) {
-      const plan = own(byKey, keys[i]);
-      if (plan === undefined) continue;
       if (args === null) {
         args = newList();
         for (let j = 0; j < keys.length; j++) push(args, null);
+      }
+      args[i] = plan;
+    }
+  }
+  const result = planOf(declaredType, registry, 0);
+  if (args === null && result === null) return null;
+  return { __proto__: null, keys, args, result };
+}
+
+/**
+ * The plans of a call whose definition's plans are `plans` (functionPlans) and
+ * whose argument keys are `keys`: { args (a list parallel to `keys`, null where
+ * no converter applies; null when none does), result }, or null when neither
+ * applies. For the declared keys, `plans` itself. (A plan read back from the
+ * host has Object.prototype on its objects: only their own members are read.)
+ */
+export function callPlans(plans, keys) {
+  if (plans === null) return null;
+  const declared = plans.keys;
+  let same = declared.length === keys.length;
+  for (let i = 0; same && i < keys.length; i++) same = declared[i] === keys[i];
+  if (same) return plans;
+  let args = null;
+  if (plans.args !== null) {
+    for (let i = 0; i < keys.length; i++) {
+      let plan = null;
+      for (let j = 0; j < declared.length; j++) {
+        if (declared[j] === keys[i]) {
+          plan = plans.args[j];
+          break;
+        }
+      }
+      if (plan === null) continue;
+      if (args === null) {
+        args = newList();
+        for (let k = 0; k < keys.length; k++) push(args, null);
       }
       args[i] = plan;
     }

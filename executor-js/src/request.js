@@ -352,7 +352,7 @@ function fromZ7(request, text, deferred) {
     name,
     implementation: chosenId,
     declaredInteger,
-    plans: functionPlans(declaredTypes(own(fn, 'Z8K1')), declaredType),
+    plans: definitionPlans(own(fn, 'Z8K1'), declaredType),
   };
   // Before any community code of the call runs (the guest refuses it after).
   if (deferred === true) functionPart(plan);
@@ -361,16 +361,11 @@ function fromZ7(request, text, deferred) {
 
 /**
  * Whether a plan the guest read back has the shape fromZ7 writes (it comes
- * back with Object.prototype, its members own: callPlans reads keys with own).
+ * back with Object.prototype on its objects, every member own).
  */
 function isFunctionPlan(plan) {
-  return (
-    plan !== null &&
-    typeof own(plan, 'code') === 'string' &&
-    typeof own(plan, 'name') === 'string' &&
-    typeof own(plan, 'declaredInteger') === 'boolean' &&
-    typeof own(plan, 'plans') === 'object'
-  );
+  // Read before any community code of the call runs: nothing inherited can answer.
+  return typeof plan.code === 'string' && typeof plan.name === 'string' && typeof plan.plans === 'object';
 }
 
 /** The call record of a function plan (fromZ7), with the arguments of `request`. */
@@ -387,6 +382,12 @@ function callOf(plan, request, text) {
     text,
     implementation: plan.implementation,
   };
+}
+
+/** The converter plans of an inline Z8 with declarations `list` (functionPlans). */
+function definitionPlans(list, declaredType) {
+  const types = declaredTypes(list);
+  return functionPlans(types, types === undefined ? EMPTY_LIST : sortedArguments(types, false), declaredType);
 }
 
 /**

@@ -305,6 +305,46 @@ fn function_plan_same_definition_other_arguments(kind: ArtifactKind) {
     );
 }
 
+/// Calls of one definition whose argument keys are not the declared ones (one missing, one
+/// more, members in another order): the plan's converters still go to the right keys.
+fn function_plan_calls_with_other_keys(kind: ArtifactKind) {
+    let def = definition(&tagged_type("t"), JOIN);
+    let value = |s: &str| json!({"Z1K1": "Z100010", "Z100010K1": s});
+    let mut requests = Vec::new();
+    requests.push(z7(&def, "a", "b"));
+    let mut missing = call_members(&def, "a", "b");
+    missing.remove("Z1000K1");
+    requests.push(Value::Object(missing).to_string().into_bytes());
+    let mut more = call_members(&def, "a", "b");
+    more.insert("Z1000K3".into(), value("c"));
+    requests.push(Value::Object(more).to_string().into_bytes());
+    let reordered = format!(
+        "{{\"Z1000K2\":{},\"Z7K1\":{def},\"Z1000K1\":{},\"Z1K1\":\"Z7\"}}",
+        value("b"),
+        value("a")
+    );
+    requests.push(reordered.into_bytes());
+    let lines: Vec<Vec<u8>> = requests.iter().chain(&requests).cloned().collect();
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    let shown: Vec<String> = answers
+        .iter()
+        .map(|a| string_value(a).unwrap_or_else(|| a.to_string()))
+        .collect();
+    assert_eq!(shown[..4], shown[4..]);
+    assert_eq!(shown[0], "t(a)+t(b)");
+    assert_eq!(shown[1], "t(b)+undefined", "{answers:?}");
+    assert_eq!(shown[2], "t(a)+t(b)");
+    assert_eq!(shown[3], "t(a)+t(b)");
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (1, 1, 7)
+    );
+}
+
 /// Definitions one byte apart (in a converter's code, and in the implementation's): each
 /// call gets its own definition's plan.
 fn function_plan_definitions_one_byte_apart(kind: ArtifactKind) {
@@ -475,7 +515,7 @@ type Case = fn(ArtifactKind);
 
 /// This module's trials, one per case and artifact kind.
 pub fn trials() -> Vec<Trial> {
-    let cases: [(&str, Case); 13] = [
+    let cases: [(&str, Case); 14] = [
         ("comment_only_difference", comment_only_difference),
         (
             "unicode_escape_of_an_identifier",
@@ -511,6 +551,10 @@ pub fn trials() -> Vec<Trial> {
         (
             "function_plan_refusals_and_reach",
             function_plan_refusals_and_reach,
+        ),
+        (
+            "function_plan_calls_with_other_keys",
+            function_plan_calls_with_other_keys,
         ),
         (
             "function_plan_skip_at_every_block_offset",
