@@ -82,37 +82,48 @@ function pickConverter(list, idKey, codeKey, direction, registry) {
 }
 
 /**
- * A converter's record: its identity, code and direction, its function once
- * evaluated (`fn`) or why it could not be (`failed`), and the next record of
- * the same ZID with other code (`other`).
+ * A converter's record: its identity, code and direction, and its function
+ * once evaluated (`fn`) or why it could not be (`failed`).
  */
 export function newRecord(zid, code, direction) {
-  return { __proto__: null, zid, code, direction, fn: undefined, failed: undefined, other: undefined };
+  return { __proto__: null, zid, code, direction, fn: undefined, failed: undefined };
 }
 
 /**
  * The record of the converter `zid` with `code` in `registry`, made on first
- * use. The registry is keyed by the ZID (a short key); records of one ZID with
- * different code (never in a real call) are chained through `other`.
+ * use. The registry is keyed by the ZID (a short key), each entry a list of
+ * the records of that ZID (more than one only when codes differ: never in a
+ * real call).
  */
 function converterRecord(registry, zid, code, direction) {
-  let record = registry[zid];
-  let last;
-  while (record !== undefined && record.code !== code) {
-    last = record;
-    record = record.other;
+  let records = registry[zid];
+  if (records === undefined) {
+    records = newList();
+    registry[zid] = records;
   }
-  if (record !== undefined) return record;
-  record = newRecord(zid, code, direction);
-  if (last === undefined) registry[zid] = record;
-  else last.other = record;
+  for (let i = 0; i < records.length; i++) if (records[i].code === code) return records[i];
+  const record = newRecord(zid, code, direction);
+  push(records, record);
   return record;
 }
 
 /**
+ * The "convert" plan node of the records `to` and `from`, one per pair in a
+ * definition (`nodes`: the planning's list of them), so that arguments of one
+ * type share it.
+ */
+function convertNode(to, from, nodes) {
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].to === to && nodes[i].from === from) return nodes[i];
+  const node = { __proto__: null, kind: 'convert', to, from, first: null, second: null };
+  push(nodes, node);
+  return node;
+}
+
+/**
  * The conversion plan of a declared type, or null when no converter applies
- * anywhere in it. `registry` (a null-prototype object, one per call) shares
- * the converter records.
+ * anywhere in it. `registry` (a null-prototype object, one per definition)
+ * shares the converter records, and its `nodes` entry (a list; no ZID is a
+ * key of that name) the "convert" nodes.
  */
 export function planOf(type, registry, depth) {
   if (depth === undefined) depth = 0;
@@ -122,9 +133,7 @@ export function planOf(type, registry, depth) {
   if (toCode !== undefined || fromCode !== undefined) {
     const to = pickConverter(toCode, 'Z46K1', 'Z46K3', 'to code', registry);
     const from = pickConverter(fromCode, 'Z64K1', 'Z64K3', 'from code', registry);
-    if (to !== null || from !== null) {
-      return { __proto__: null, kind: 'convert', to, from, first: null, second: null };
-    }
+    if (to !== null || from !== null) return convertNode(to, from, registry.nodes);
   }
   if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1);
   const fn = refId(own(type, 'Z7K1'));
@@ -153,7 +162,7 @@ export function planOf(type, registry, depth) {
  */
 export function functionPlans(argumentTypes, keys, declaredType) {
   if (argumentTypes === undefined && !isObject(declaredType)) return null;
-  const registry = { __proto__: null };
+  const registry = { __proto__: null, nodes: newList() };
   let args = null;
   if (argumentTypes !== undefined) {
     for (let i = 0; i < keys.length; i++) {

@@ -289,7 +289,8 @@ export function isZ7(request) {
  * (read it, and hand the plan made of it to the host).
  */
 function fromZ7(request, text, deferred) {
-  if (typeof deferred === 'object' && own(request, 'Z7K1') === null) {
+  // (The request comes from the guest's parser and no community code has run: a direct read.)
+  if (typeof deferred === 'object' && request.Z7K1 === null) {
     if (!isFunctionPlan(deferred)) return failure(ErrorType.UNSPECIFIED, 'Internal executor error: a function plan the host kept is unreadable.');
     return callOf(deferred, request, text);
   }
@@ -440,6 +441,8 @@ export function parseRequest(text) {
   if (typeof request !== 'object' || request === null || isArray(request)) {
     return invalid('The request must be a JSON object.');
   }
+  // A function plan found for the request's own Z7K1: a Z7 (read before any community code runs).
+  if (typeof deferred === 'object' && request.Z7K1 === null) return fromZ7(request, text, deferred);
   // (isZ7 inlined for the common executor form: no Z7K1 and no Z1K1.)
   if (!hasOwn(request, 'Z7K1') && !hasOwn(request, 'Z1K1')) {
     if (hasOwn(request, 'zobject')) return fromEnvelope(request, text, deferred);

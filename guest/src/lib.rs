@@ -248,6 +248,8 @@ fn install_guest_functions(ctx: &Ctx<'_>) -> Result<(), String> {
             }
         }
     }
+    // SAFETY: `raw` is the live context of `ctx`.
+    unsafe { normal::prepare(raw) };
     Ok(())
 }
 

@@ -19,8 +19,9 @@ use std::ffi::{c_int, CStr};
 /// The global the guest installs the function under, for the executor to take.
 pub const NORMAL_FORM_GLOBAL: &CStr = c"__kiln_normal_form";
 
-/// The names the copies are made of, as atoms (made on first use, kept for the instance's
-/// life: the runtime holds one reference to each).
+/// The names the copies are made of, as atoms (made with the guest's functions, so a
+/// snapshot holds them; kept for the instance's life: the runtime holds one reference to
+/// each).
 #[derive(Clone, Copy)]
 struct Names {
     z1k1: qjs::JSAtom,
@@ -40,6 +41,14 @@ struct Names {
 
 thread_local! {
     static NAMES: Cell<Option<Names>> = const { Cell::new(None) };
+}
+
+/// Makes the names before the top level runs (for a snapshot: once, at build time).
+///
+/// # Safety
+/// `ctx` must be a live context.
+pub unsafe fn prepare(ctx: *mut qjs::JSContext) {
+    names(ctx);
 }
 
 unsafe fn names(ctx: *mut qjs::JSContext) -> Names {
