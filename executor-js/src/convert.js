@@ -120,12 +120,13 @@ function convertNode(to, from, nodes) {
 }
 
 /**
- * The conversion plan of a declared type, or null when no converter applies
- * anywhere in it. `registry` (a null-prototype object, one per definition)
+ * The conversion plan of a declared type, for reading an argument of it
+ * (`reading`) or writing a result, or null when no converter applies anywhere
+ * in it. `registry` (a null-prototype object, one per definition)
  * shares the converter records, and its `nodes` entry (a list; no ZID is a
  * key of that name) the "convert" nodes.
  */
-export function planOf(type, registry, depth) {
+export function planOf(type, registry, depth, reading) {
   if (depth === undefined) depth = 0;
   if (depth > MAX_PLAN_DEPTH || !isObject(type)) return null;
   const toCode = own(type, 'Z4K7');
@@ -133,17 +134,19 @@ export function planOf(type, registry, depth) {
   if (toCode !== undefined || fromCode !== undefined) {
     const to = pickConverter(toCode, 'Z46K1', 'Z46K3', 'to code', registry);
     const from = pickConverter(fromCode, 'Z64K1', 'Z64K3', 'from code', registry);
-    if (to !== null || from !== null) return convertNode(to, from, registry.nodes);
+    // A type with a converter in either direction has a node; it keeps only the one its
+    // direction runs (an argument is read with its Z46, a result written with its Z64).
+    if (to !== null || from !== null) return convertNode(reading ? to : null, reading ? null : from, registry.nodes);
   }
-  if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1);
+  if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1, reading);
   const fn = refId(own(type, 'Z7K1'));
   if (fn === 'Z881') {
-    const element = planOf(own(type, 'Z881K1'), registry, depth + 1);
+    const element = planOf(own(type, 'Z881K1'), registry, depth + 1, reading);
     return element === null ? null : { __proto__: null, kind: 'list', to: null, from: null, first: element, second: null };
   }
   if (fn === 'Z882' || fn === 'Z883') {
-    const first = planOf(own(type, fn + 'K1'), registry, depth + 1);
-    const second = planOf(own(type, fn + 'K2'), registry, depth + 1);
+    const first = planOf(own(type, fn + 'K1'), registry, depth + 1, reading);
+    const second = planOf(own(type, fn + 'K2'), registry, depth + 1, reading);
     if (first === null && second === null) return null;
     return { __proto__: null, kind: fn === 'Z882' ? 'pair' : 'map', to: null, from: null, first, second };
   }
@@ -166,7 +169,7 @@ export function functionPlans(argumentTypes, keys, declaredType) {
   let args = null;
   if (argumentTypes !== undefined) {
     for (let i = 0; i < keys.length; i++) {
-      const plan = planOf(argumentTypes[keys[i]], registry, 0);
+      const plan = planOf(argumentTypes[keys[i]], registry, 0, true);
       if (plan === null) continue;
       if (args === null) {
         args = newList();
@@ -175,7 +178,7 @@ export function functionPlans(argumentTypes, keys, declaredType) {
       args[i] = plan;
     }
   }
-  const result = planOf(declaredType, registry, 0);
+  const result = planOf(declaredType, registry, 0, false);
   if (args === null && result === null) return null;
   return { __proto__: null, keys, args, result };
 }
