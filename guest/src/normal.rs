@@ -190,10 +190,11 @@ impl Copier {
                 return Err(thrown);
             }
         };
-        let filled = match self.string(type_name) {
-            Ok(type_value) => self
-                .define(node, self.names.z1k1, type_value)
-                .and_then(|()| self.define(node, key, text)),
+        let typed = self
+            .string(type_name)
+            .and_then(|type_value| self.define(node, self.names.z1k1, type_value));
+        let filled = match typed {
+            Ok(()) => self.define(node, key, text),
             Err(thrown) => {
                 qjs::JS_FreeValue(self.ctx, text);
                 Err(thrown)
@@ -275,8 +276,9 @@ impl Copier {
         let mut terminal = false;
         if entries.iter().any(|entry| entry.atom == self.names.z1k1) {
             let type_value = checked(qjs::JS_GetProperty(self.ctx, source, self.names.z1k1))?;
-            terminal = self.is_string_of(type_value, &[b"Z6", b"Z9"])?;
+            let is_terminal = self.is_string_of(type_value, &[b"Z6", b"Z9"]);
             qjs::JS_FreeValue(self.ctx, type_value);
+            terminal = is_terminal?;
         }
         for entry in entries {
             let key = entry.atom;
@@ -425,9 +427,13 @@ impl Copier {
                 }
             };
             let filled = match self.typed(node, list_type) {
-                Ok(()) => self
-                    .define(node, self.names.k1, element)
-                    .and_then(|()| self.define(node, self.names.k2, next)),
+                Ok(()) => match self.define(node, self.names.k1, element) {
+                    Ok(()) => self.define(node, self.names.k2, next),
+                    Err(thrown) => {
+                        qjs::JS_FreeValue(ctx, next);
+                        Err(thrown)
+                    }
+                },
                 Err(thrown) => {
                     qjs::JS_FreeValue(ctx, element);
                     qjs::JS_FreeValue(ctx, next);
