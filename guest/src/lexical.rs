@@ -142,45 +142,28 @@ pub unsafe extern "C" fn argument_keys(
     }
     let call = qjs::JS_IsBool(crate::argument(argc, argv, 1))
         && qjs::JS_ToBool(ctx, crate::argument(argc, argv, 1)) == 1;
-    let mut table: *mut qjs::JSPropertyEnum = std::ptr::null_mut();
-    let mut len = 0u32;
-    if qjs::JS_GetOwnPropertyNames(
-        ctx,
-        &mut table,
-        &mut len,
-        object,
-        qjs::JS_GPN_STRING_MASK as c_int,
-    ) < 0
-    {
-        return qjs::JS_EXCEPTION;
-    }
-    let entries = if len == 0 {
-        &[][..]
-    } else {
-        std::slice::from_raw_parts(table, len as usize)
-    };
-    let keys = ordered_keys(ctx, entries, call);
-    let result = match keys {
-        Ok(Some(keys)) => {
-            let values: Vec<qjs::JSValue> = keys
-                .iter()
-                .map(|key| qjs::JS_AtomToString(ctx, key.atom))
-                .collect();
-            if values.iter().any(|value| qjs::JS_IsException(*value)) {
-                for value in values {
-                    qjs::JS_FreeValue(ctx, value);
+    let ordered = crate::with_own_keys(ctx, object, |entries| {
+        match ordered_keys(ctx, entries, call) {
+            Ok(Some(keys)) => {
+                let values: Vec<qjs::JSValue> = keys
+                    .iter()
+                    .map(|key| qjs::JS_AtomToString(ctx, key.atom))
+                    .collect();
+                if values.iter().any(|value| qjs::JS_IsException(*value)) {
+                    for value in values {
+                        qjs::JS_FreeValue(ctx, value);
+                    }
+                    qjs::JS_EXCEPTION
+                } else {
+                    // Takes the values; an array made whole, never assigned to (no setter runs).
+                    qjs::JS_NewArrayFrom(ctx, values.len() as c_int, values.as_ptr())
                 }
-                qjs::JS_EXCEPTION
-            } else {
-                // Takes the values; an array made whole, never assigned to (no setter runs).
-                qjs::JS_NewArrayFrom(ctx, values.len() as c_int, values.as_ptr())
             }
+            Ok(None) => qjs::JS_UNDEFINED,
+            Err(()) => qjs::JS_EXCEPTION,
         }
-        Ok(None) => qjs::JS_UNDEFINED,
-        Err(()) => qjs::JS_EXCEPTION,
-    };
-    qjs::JS_FreePropertyEnum(ctx, table, len);
-    result
+    });
+    ordered.unwrap_or(qjs::JS_EXCEPTION)
 }
 
 /// A key with its binding number (-1: none).

@@ -168,6 +168,32 @@ pub(crate) unsafe fn with_utf8<R>(
     Some(result)
 }
 
+/// Runs `f` on the own string keys of `object` (as atoms, in `Reflect.ownKeys` order), freed
+/// after; `None` when listing them threw (the exception is left pending).
+///
+/// # Safety
+/// `ctx` is a live context and `object` an object value in it.
+pub(crate) unsafe fn with_own_keys<R>(
+    ctx: *mut qjs::JSContext,
+    object: qjs::JSValue,
+    f: impl FnOnce(&[qjs::JSPropertyEnum]) -> R,
+) -> Option<R> {
+    let mut table: *mut qjs::JSPropertyEnum = std::ptr::null_mut();
+    let mut len = 0u32;
+    let flags = qjs::JS_GPN_STRING_MASK as c_int;
+    if qjs::JS_GetOwnPropertyNames(ctx, &mut table, &mut len, object, flags) < 0 {
+        return None;
+    }
+    let entries = if len == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(table, len as usize)
+    };
+    let result = f(entries);
+    qjs::JS_FreePropertyEnum(ctx, table, len);
+    Some(result)
+}
+
 /// Drops the pending exception (a helper that answers without throwing).
 ///
 /// # Safety

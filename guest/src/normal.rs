@@ -152,55 +152,43 @@ impl Copier {
         checked(qjs::JS_NewObject(self.ctx))
     }
 
-    /// Defines `key` on `target` as `value` (taken).
-    unsafe fn define(
+    /// Defines `members` on `target` in order, each value taken; once one is an error or a
+    /// definition fails, the rest are released and the error answered.
+    unsafe fn fill<const N: usize>(
         &self,
         target: qjs::JSValue,
-        key: qjs::JSAtom,
-        value: qjs::JSValue,
+        members: [(qjs::JSAtom, Made); N],
     ) -> Result<(), Thrown> {
         let flags = (qjs::JS_PROP_C_W_E | qjs::JS_PROP_THROW) as c_int;
-        if qjs::JS_DefinePropertyValue(self.ctx, target, key, value, flags) < 0 {
-            return Err(Thrown);
+        let mut outcome = Ok(());
+        for (key, value) in members {
+            match (value, &outcome) {
+                (Ok(value), Ok(())) => {
+                    if qjs::JS_DefinePropertyValue(self.ctx, target, key, value, flags) < 0 {
+                        outcome = Err(Thrown);
+                    }
+                }
+                (Ok(value), Err(_)) => qjs::JS_FreeValue(self.ctx, value),
+                (Err(thrown), _) => outcome = Err(thrown),
+            }
         }
-        Ok(())
+        outcome
     }
 
-    /// The string of the atom `name`.
-    unsafe fn string(&self, name: qjs::JSAtom) -> Made {
-        checked(qjs::JS_AtomToString(self.ctx, name))
-    }
-
-    /// `{Z1K1: "Z9", Z9K1: zid}` (the string taken).
-    unsafe fn reference(&self, zid: qjs::JSValue) -> Made {
-        self.terminal(self.names.z9, self.names.z9k1, zid)
-    }
-
-    /// `{Z1K1: <type>, <key>: text}` (the string taken).
-    unsafe fn terminal(
-        &self,
-        type_name: qjs::JSAtom,
-        key: qjs::JSAtom,
-        text: qjs::JSValue,
-    ) -> Made {
+    /// A new object with `members` (as [`Self::fill`] defines them).
+    unsafe fn object_with<const N: usize>(&self, members: [(qjs::JSAtom, Made); N]) -> Made {
         let node = match self.object() {
             Ok(node) => node,
             Err(thrown) => {
-                qjs::JS_FreeValue(self.ctx, text);
+                for (_, value) in members.into_iter() {
+                    if let Ok(value) = value {
+                        qjs::JS_FreeValue(self.ctx, value);
+                    }
+                }
                 return Err(thrown);
             }
         };
-        let typed = self
-            .string(type_name)
-            .and_then(|type_value| self.define(node, self.names.z1k1, type_value));
-        let filled = match typed {
-            Ok(()) => self.define(node, key, text),
-            Err(thrown) => {
-                qjs::JS_FreeValue(self.ctx, text);
-                Err(thrown)
-            }
-        };
-        match filled {
+        match self.fill(node, members) {
             Ok(()) => Ok(node),
             Err(thrown) => {
                 qjs::JS_FreeValue(self.ctx, node);
@@ -209,15 +197,31 @@ impl Copier {
         }
     }
 
+    /// The string of the atom `name`.
+    unsafe fn string(&self, name: qjs::JSAtom) -> Made {
+        checked(qjs::JS_AtomToString(self.ctx, name))
+    }
+
+    /// `{Z1K1: "Z9", Z9K1: zid}` (the string taken).
+    unsafe fn reference(&self, zid: Made) -> Made {
+        self.object_with([
+            (self.names.z1k1, self.string(self.names.z9)),
+            (self.names.z9k1, zid),
+        ])
+    }
+
     /// A string as a Z9 when it is a ZID, else as a Z6 (the string taken).
     unsafe fn canonical_string(&self, text: qjs::JSValue) -> Made {
-        if self
-            .is_zid(text)
-            .inspect_err(|_| qjs::JS_FreeValue(self.ctx, text))?
-        {
-            self.reference(text)
-        } else {
-            self.terminal(self.names.z6, self.names.z6k1, text)
+        match self.is_zid(text) {
+            Ok(true) => self.reference(Ok(text)),
+            Ok(false) => self.object_with([
+                (self.names.z1k1, self.string(self.names.z6)),
+                (self.names.z6k1, Ok(text)),
+            ]),
+            Err(thrown) => {
+                qjs::JS_FreeValue(self.ctx, text);
+                Err(thrown)
+            }
         }
     }
 
@@ -248,29 +252,19 @@ impl Copier {
         source: qjs::JSValue,
         target: qjs::JSValue,
     ) -> Result<(), Thrown> {
-        let mut table: *mut qjs::JSPropertyEnum = std::ptr::null_mut();
-        let mut len = 0u32;
-        let flags = qjs::JS_GPN_STRING_MASK as c_int;
-        if qjs::JS_GetOwnPropertyNames(self.ctx, &mut table, &mut len, source, flags) < 0 {
-            return Err(Thrown);
-        }
-        let result = self.copy_members(source, target, table, len);
-        qjs::JS_FreePropertyEnum(self.ctx, table, len);
-        result
+        let ctx = self.ctx;
+        crate::with_own_keys(ctx, source, |entries| {
+            self.copy_members(source, target, entries)
+        })
+        .unwrap_or(Err(Thrown))
     }
 
     unsafe fn copy_members(
         &mut self,
         source: qjs::JSValue,
         target: qjs::JSValue,
-        table: *mut qjs::JSPropertyEnum,
-        len: u32,
+        entries: &[qjs::JSPropertyEnum],
     ) -> Result<(), Thrown> {
-        let entries = if len == 0 {
-            &[][..]
-        } else {
-            std::slice::from_raw_parts(table, len as usize)
-        };
         // A Z6 or Z9 keeps its strings (its Z1K1 is one of its own keys, read as the
         // executor reads it: only an own member counts).
         let mut terminal = false;
@@ -283,25 +277,23 @@ impl Copier {
         for entry in entries {
             let key = entry.atom;
             let child = checked(qjs::JS_GetProperty(self.ctx, source, key))?;
-            let value = if qjs::JS_IsString(child) {
-                if terminal {
-                    child
-                } else if key == self.names.z1k1 {
-                    if self
-                        .is_zid(child)
-                        .inspect_err(|_| qjs::JS_FreeValue(self.ctx, child))?
-                    {
-                        self.reference(child)?
-                    } else {
-                        child
-                    }
-                } else {
-                    self.canonical_string(child)?
-                }
+            let value = if !qjs::JS_IsString(child) {
+                self.node_for(child)
+            } else if terminal {
+                Ok(child)
+            } else if key != self.names.z1k1 {
+                self.canonical_string(child)
             } else {
-                self.node_for(child)?
+                match self.is_zid(child) {
+                    Ok(true) => self.reference(Ok(child)),
+                    Ok(false) => Ok(child),
+                    Err(thrown) => {
+                        qjs::JS_FreeValue(self.ctx, child);
+                        Err(thrown)
+                    }
+                }
             };
-            self.define(target, key, value)?;
+            self.fill(target, [(key, value)])?;
         }
         Ok(())
     }
@@ -330,61 +322,40 @@ impl Copier {
         }
         // (A parsed array's length: far below 2^31.)
         let length = u32::try_from(read_length).unwrap_or(0);
-        let element_type = if length > 0 {
-            let first = checked(qjs::JS_GetPropertyUint32(self.ctx, array, 0))?;
-            if self.is_object(first) {
-                self.node_for(first)?
-            } else {
-                let zid = if qjs::JS_IsString(first)
-                    && self
-                        .is_zid(first)
-                        .inspect_err(|_| qjs::JS_FreeValue(self.ctx, first))?
-                {
-                    first
-                } else {
-                    qjs::JS_FreeValue(self.ctx, first);
-                    self.string(self.names.z1)?
-                };
-                self.reference(zid)?
-            }
+        // The element type: the first item, copied when it is an object, else a reference
+        // to it when it is a ZID, else to Z1.
+        let first = if length > 0 {
+            checked(qjs::JS_GetPropertyUint32(self.ctx, array, 0))?
         } else {
-            self.reference(self.string(self.names.z1)?)?
+            qjs::JS_UNDEFINED
         };
-        let list_type = self.list_type(element_type)?;
+        let element_type = if self.is_object(first) {
+            self.node_for(first)
+        } else {
+            let zid = match qjs::JS_IsString(first).then(|| self.is_zid(first)) {
+                Some(Ok(true)) => Ok(first),
+                Some(Err(thrown)) => {
+                    qjs::JS_FreeValue(self.ctx, first);
+                    Err(thrown)
+                }
+                _ => {
+                    qjs::JS_FreeValue(self.ctx, first);
+                    self.string(self.names.z1)
+                }
+            };
+            self.reference(zid)
+        };
+        let list_type = self.object_with([
+            (self.names.z1k1, self.reference(self.string(self.names.z7))),
+            (
+                self.names.z7k1,
+                self.reference(self.string(self.names.z881)),
+            ),
+            (self.names.z881k1, element_type),
+        ])?;
         let result = self.fill_chain(array, target, length, list_type);
         qjs::JS_FreeValue(self.ctx, list_type);
         result
-    }
-
-    /// `{Z1K1: Z9 "Z7", Z7K1: Z9 "Z881", Z881K1: element_type}` (the element type taken).
-    unsafe fn list_type(&self, element_type: qjs::JSValue) -> Made {
-        let node = match self.object() {
-            Ok(node) => node,
-            Err(thrown) => {
-                qjs::JS_FreeValue(self.ctx, element_type);
-                return Err(thrown);
-            }
-        };
-        let filled = (|| {
-            let z7 = self.reference(self.string(self.names.z7)?)?;
-            self.define(node, self.names.z1k1, z7)?;
-            let z881 = self.reference(self.string(self.names.z881)?)?;
-            self.define(node, self.names.z7k1, z881)
-        })();
-        let filled = match filled {
-            Ok(()) => self.define(node, self.names.z881k1, element_type),
-            Err(thrown) => {
-                qjs::JS_FreeValue(self.ctx, element_type);
-                Err(thrown)
-            }
-        };
-        match filled {
-            Ok(()) => Ok(node),
-            Err(thrown) => {
-                qjs::JS_FreeValue(self.ctx, node);
-                Err(thrown)
-            }
-        }
     }
 
     /// The chain's nodes, built from the end, every one with `list_type` (borrowed) as its
@@ -397,64 +368,28 @@ impl Copier {
         list_type: qjs::JSValue,
     ) -> Result<(), Thrown> {
         let ctx = self.ctx;
+        let typed = move || Ok(qjs::JS_DupValue(ctx, list_type));
         if length <= 1 {
-            return self.typed(target, list_type);
+            return self.fill(target, [(self.names.z1k1, typed())]);
         }
-        let mut next = self.object()?;
-        if let Err(thrown) = self.typed(next, list_type) {
-            qjs::JS_FreeValue(ctx, next);
-            return Err(thrown);
-        }
+        let mut next = self.object_with([(self.names.z1k1, typed())])?;
         for i in (1..length).rev() {
-            let element = qjs::JS_GetPropertyUint32(ctx, array, i);
-            let element = match checked(element).and_then(|item| self.list_element(item)) {
-                Ok(element) => element,
-                Err(thrown) => {
-                    qjs::JS_FreeValue(ctx, next);
-                    return Err(thrown);
-                }
+            let item = checked(qjs::JS_GetPropertyUint32(self.ctx, array, i));
+            let element = match item {
+                Ok(item) => self.list_element(item),
+                Err(thrown) => Err(thrown),
             };
-            let node = if i == 1 {
-                target
-            } else {
-                match self.object() {
-                    Ok(node) => node,
-                    Err(thrown) => {
-                        qjs::JS_FreeValue(ctx, element);
-                        qjs::JS_FreeValue(ctx, next);
-                        return Err(thrown);
-                    }
-                }
-            };
-            let filled = match self.typed(node, list_type) {
-                Ok(()) => match self.define(node, self.names.k1, element) {
-                    Ok(()) => self.define(node, self.names.k2, next),
-                    Err(thrown) => {
-                        qjs::JS_FreeValue(ctx, next);
-                        Err(thrown)
-                    }
-                },
-                Err(thrown) => {
-                    qjs::JS_FreeValue(ctx, element);
-                    qjs::JS_FreeValue(ctx, next);
-                    Err(thrown)
-                }
-            };
+            let members = [
+                (self.names.z1k1, typed()),
+                (self.names.k1, element),
+                (self.names.k2, Ok(next)),
+            ];
             if i == 1 {
-                return filled;
+                return self.fill(target, members);
             }
-            if let Err(thrown) = filled {
-                qjs::JS_FreeValue(ctx, node);
-                return Err(thrown);
-            }
-            next = node;
+            next = self.object_with(members)?;
         }
         unreachable!("the loop ends at the first item")
-    }
-
-    /// Defines `list_type` (borrowed) as the Z1K1 of `node`.
-    unsafe fn typed(&self, node: qjs::JSValue, list_type: qjs::JSValue) -> Result<(), Thrown> {
-        self.define(node, self.names.z1k1, qjs::JS_DupValue(self.ctx, list_type))
     }
 
     /// A list item in normal form: a string's Z6 / Z9, a node to fill for an object, any
