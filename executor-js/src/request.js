@@ -291,8 +291,10 @@ export function isZ7(request) {
 function fromZ7(request, text, deferred) {
   // (The request comes from the guest's parser and no community code has run: a direct read.)
   if (typeof deferred === 'object' && request.Z7K1 === null) {
-    if (!isFunctionPlan(deferred)) return failure(ErrorType.UNSPECIFIED, 'Internal executor error: a function plan the host kept is unreadable.');
-    return callOf(deferred, request, text);
+    if (isFunctionPlan(deferred)) return callOf(deferred, request, text);
+    // A plan this build never writes: read the definition instead, and keep its plan.
+    request.Z7K1 = functionPart(true);
+    deferred = true;
   }
   const fn = own(request, 'Z7K1');
   if (!isObject(fn)) return missing('implementation', UNABLE);

@@ -12,11 +12,13 @@
 //!
 //! - with no argument: the host's plan for that exact text, as the object the executor
 //!   made of it on an earlier call of the same artifact; `null` when a definition was
-//!   deferred but no plan is at hand; `undefined` when nothing was deferred;
-//! - with `true`, after `null`: the definition parsed now, as it would have been in place
-//!   (the executor puts it there; a syntax error throws as the parser's would);
-//! - with an object, after `null`: the plan the executor made of this definition, for the
-//!   host to keep (`kiln_code_cache.store_function`). Refused once any community code has
+//!   deferred but no plan is at hand (or what the host kept does not read back as an
+//!   object); `undefined` when nothing was deferred;
+//! - with `true`, after `null` (or after a plan the executor cannot use): the definition
+//!   parsed now, as it would have been in place (the executor puts it there; a syntax error
+//!   throws as the parser's would);
+//! - with an object, after `null` (or after a plan the executor cannot use): the plan the
+//!   executor made of this definition, for the host to keep (`kiln_code_cache.store_function`). Refused once any community code has
 //!   been evaluated in the call: a plan is only ever what the executor derived from the text.
 //!
 //! The host keys a plan by the SHA-256 of the artifact and the text, so a plan is only ever
@@ -57,17 +59,17 @@ extern "C" {
 enum State {
     /// Nothing deferred.
     None,
-    /// The definition's span in the request, not yet asked for.
+    /// The definition's span in the request, not yet looked up.
     Deferred(usize, usize),
-    /// Asked for and no plan at hand: the span (the definition is read from it), and whether
-    /// a plan offered now would be kept (a miss with a cache, before any community code).
-    NotFound(usize, usize, bool),
-    /// Found, or no longer needed.
-    Done,
+    /// Looked up: the span (the definition can still be read from it), and whether a plan
+    /// offered now would be kept (a miss with a cache, nothing kept yet).
+    Asked(usize, usize, bool),
 }
 
 thread_local! {
     static STATE: Cell<State> = const { Cell::new(State::None) };
+    /// Whether community code has been evaluated in this call (no plan is kept after).
+    static CODE_RAN: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Whether the host has a cache to keep plans in (without one, deferring the definition
@@ -81,6 +83,7 @@ pub fn cache_present() -> bool {
 /// Forgets any deferral (at the start and the end of every call).
 pub fn reset() {
     STATE.with(|state| state.set(State::None));
+    CODE_RAN.with(|ran| ran.set(false));
 }
 
 /// The request parser deferred the definition at `start..end` of the request.
@@ -90,11 +93,7 @@ pub fn deferred(start: usize, end: usize) {
 
 /// Community code is about to be evaluated: from now on no plan is stored.
 pub fn community_code_runs() {
-    STATE.with(|state| {
-        if let State::NotFound(start, end, true) = state.get() {
-            state.set(State::NotFound(start, end, false));
-        }
-    });
+    CODE_RAN.with(|ran| ran.set(true));
 }
 
 /// The function: `()` → the plan found, `null` (none at hand) or `undefined` (nothing
@@ -112,15 +111,17 @@ pub unsafe extern "C" fn function(
     let state = STATE.with(Cell::get);
     let argument = crate::argument(argc, argv, 0);
     if qjs::JS_IsObject(argument) {
-        if let State::NotFound(start, end, true) = state {
-            STATE.with(|s| s.set(State::NotFound(start, end, false)));
-            store(ctx, &request[start..end], argument);
+        if let State::Asked(start, end, true) = state {
+            STATE.with(|s| s.set(State::Asked(start, end, false)));
+            if !CODE_RAN.with(Cell::get) {
+                store(ctx, &request[start..end], argument);
+            }
         }
         return qjs::JS_UNDEFINED;
     }
     if qjs::JS_IsBool(argument) {
         return match state {
-            State::NotFound(start, end, _) => crate::json::parse_part(ctx, &request[start..end]),
+            State::Asked(start, end, _) => crate::json::parse_part(ctx, &request[start..end]),
             _ => qjs::JS_UNDEFINED,
         };
     }
@@ -130,19 +131,25 @@ pub unsafe extern "C" fn function(
     let keep = match found(&request[start..end]) {
         Lookup::Found(plan) => {
             let read = read(ctx, &plan);
-            if !qjs::JS_IsException(read) {
-                STATE.with(|s| s.set(State::Done));
+            // (The definition stays readable, and a new plan may be kept, for a plan the
+            // executor cannot use.)
+            STATE.with(|s| s.set(State::Asked(start, end, true)));
+            if qjs::JS_IsObject(read) {
                 return read;
             }
-            // Cannot happen with bytes this guest wrote; read the definition instead (and keep
-            // the plan made of it in place of the unreadable one).
-            crate::discard_exception(ctx);
+            // Cannot happen with bytes this guest wrote: read the definition instead (and keep
+            // the plan made of it in place of this one).
+            if qjs::JS_IsException(read) {
+                crate::discard_exception(ctx);
+            } else {
+                qjs::JS_FreeValue(ctx, read);
+            }
             true
         }
         Lookup::Missed => true,
         Lookup::NoCache => false,
     };
-    STATE.with(|s| s.set(State::NotFound(start, end, keep)));
+    STATE.with(|s| s.set(State::Asked(start, end, keep)));
     qjs::JS_NULL
 }
 

@@ -260,6 +260,12 @@ impl Runner {
         self
     }
 
+    /// The identity this runner's cache entries are keyed by (with [`CodeCache::key`] and
+    /// [`CodeCache::function_key`]), when it serves from a cache.
+    pub fn code_cache_identity(&self) -> Option<[u8; 32]> {
+        self.code_cache.as_ref().map(|(_, identity)| *identity)
+    }
+
     /// The compiled-code cache calls use, if any.
     pub fn code_cache(&self) -> Option<&Arc<CodeCache>> {
         self.code_cache.as_ref().map(|(cache, _)| cache)

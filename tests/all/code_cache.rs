@@ -11,8 +11,11 @@
 
 use crate::common::*;
 use kiln_compiler::ArtifactKind;
+use kiln_runner::engine::Allocation;
+use kiln_runner::{CodeCache, Limits, Runner};
 use libtest_mimic::Trial;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// An executor-form request for `code`, calling `name` with string arguments.
 fn request(code: &str, name: &str, args: &[&str]) -> Vec<u8> {
@@ -345,6 +348,50 @@ fn function_plan_calls_with_other_keys(kind: ArtifactKind) {
     );
 }
 
+/// What the host keeps for a definition is only ever trusted as far as it reads back as a
+/// plan: an object that is not one, a value that is not an object, and bytes that are not
+/// QuickJS's serialization at all each make the call read its definition (answering as
+/// without a cache) and keep a good plan in their place, which the next call uses.
+fn function_plan_unusable_plans_are_replaced(kind: ArtifactKind) {
+    let def = definition(&tagged_type("t"), JOIN);
+    let request = z7(&def, "a", "b");
+    let load = || {
+        Runner::load(&cwasm(kind), Allocation::OnDemand, Limits::default())
+            .expect("the artifact loads")
+            .reproducible(true)
+    };
+    let expected = load().call(&request).answer;
+    let cache = Arc::new(CodeCache::new(16 << 20));
+    let runner = load().with_code_cache(cache.clone());
+    assert_eq!(runner.call(&request).answer, expected);
+    let identity = runner.code_cache_identity().expect("a cache");
+    let key = CodeCache::function_key(&identity, def.to_string().as_bytes());
+    let kept = cache
+        .lookup_function(&key)
+        .expect("the first call keeps a plan");
+    // QuickJS's serialization: its version byte, a checksum of ones (not checked), no atoms,
+    // then one value: an empty object (tag 8, no members), or `true` (tag 4).
+    let version = kept[0];
+    let unusable: [&[u8]; 3] = [
+        &[version, 0xff, 0xff, 0xff, 0xff, 0, 8, 0],
+        &[version, 0xff, 0xff, 0xff, 0xff, 0, 4],
+        b"not a serialization",
+    ];
+    for bad in unusable {
+        cache.store_function(&key, bad);
+        let hits = cache.stats().function_hits;
+        assert_eq!(runner.call(&request).answer, expected, "with {bad:?} kept");
+        assert_eq!(
+            cache.stats().function_hits,
+            hits + 1,
+            "{bad:?} was looked up"
+        );
+        let replaced = cache.lookup_function(&key).expect("a plan kept");
+        assert_ne!(&replaced[..], bad, "{bad:?} was replaced");
+        assert_eq!(runner.call(&request).answer, expected);
+    }
+}
+
 /// Definitions one byte apart (in a converter's code, and in the implementation's): each
 /// call gets its own definition's plan.
 fn function_plan_definitions_one_byte_apart(kind: ArtifactKind) {
@@ -515,7 +562,7 @@ type Case = fn(ArtifactKind);
 
 /// This module's trials, one per case and artifact kind.
 pub fn trials() -> Vec<Trial> {
-    let cases: [(&str, Case); 14] = [
+    let cases: [(&str, Case); 15] = [
         ("comment_only_difference", comment_only_difference),
         (
             "unicode_escape_of_an_identifier",
@@ -555,6 +602,10 @@ pub fn trials() -> Vec<Trial> {
         (
             "function_plan_calls_with_other_keys",
             function_plan_calls_with_other_keys,
+        ),
+        (
+            "function_plan_unusable_plans_are_replaced",
+            function_plan_unusable_plans_are_replaced,
         ),
         (
             "function_plan_skip_at_every_block_offset",
