@@ -292,9 +292,9 @@ function fromZ7(request, text, deferred) {
   // (The request comes from the guest's parser and no community code has run: a direct read.)
   if (typeof deferred === 'object' && request.Z7K1 === null) {
     if (isFunctionPlan(deferred)) return callOf(deferred, request, text);
-    // A plan this build never writes: read the definition instead, and keep its plan.
-    request.Z7K1 = functionPart(true);
-    deferred = true;
+    // A plan this build never writes: read the definition instead (as after a miss), and
+    // keep its plan.
+    deferred = undeferred(request, null);
   }
   const fn = own(request, 'Z7K1');
   if (!isObject(fn)) return missing('implementation', UNABLE);
@@ -472,9 +472,9 @@ function mayBeDeferred(request) {
 
 /**
  * What became of the deferred definition, given what functionPart() answered:
- * undefined (nothing was deferred), the plan (found), or true (null: no plan;
- * the definition, parsed now by functionPart(true), is put where it belongs,
- * as if parsed in place).
+ * undefined (nothing was deferred), the plan (found), or true (null: no plan,
+ * or fromZ7 found it unusable; the definition, parsed now by
+ * functionPart(true), is put where it belongs, as if parsed in place).
  */
 function undeferred(request, part) {
   if (part !== null) return part;
