@@ -533,7 +533,7 @@ fn function_plan_refusals_and_reach(kind: ArtifactKind) {
     let refused = json!({"Z1K1": "Z7", "Z7K1": python})
         .to_string()
         .into_bytes();
-    let probe = "function Z1000(a, b) { return [typeof __kiln_function, typeof __kiln_is_zid,         typeof __kiln_json_parse, typeof __kiln_eval, JSON.stringify(JSON.parse('{\"Z7K1\":{}}',         'kiln:defer-function'))].join(' '); }";
+    let probe = "function Z1000(a, b) { return [typeof __kiln_function, typeof __kiln_is_zid,         typeof __kiln_json_parse, typeof __kiln_eval, typeof __kiln_json_quote,         typeof __kiln_argument_keys, typeof __kiln_normal_form, JSON.stringify(JSON.parse('{\"Z7K1\":{}}',         'kiln:defer-function'))].join(' '); }";
     let reach = z7(&definition(&tagged_type("t"), probe), "a", "b");
     let lines = [refused.clone(), refused, reach.clone(), reach];
     let (answers, stats) = same_with_and_without(kind, &lines, &[]);
@@ -545,7 +545,7 @@ fn function_plan_refusals_and_reach(kind: ArtifactKind) {
     );
     assert_eq!(
         value(&answers[3]),
-        "undefined undefined undefined undefined {\"Z7K1\":{}}"
+        "undefined undefined undefined undefined undefined undefined undefined {\"Z7K1\":{}}"
     );
     assert_eq!(
         (
