@@ -55,10 +55,10 @@ function isObject(value) {
 
 /**
  * The JavaScript converter in a Z4K7 / Z4K8 list (its items' identity and code
- * keys `idKey` / `codeKey`: Z46K1 / Z46K3 or Z64K1 / Z64K3), as a record
- * shared through `registry` (one per ZID and code in a call), or null.
+ * keys `idKey` / `codeKey`: Z46K1 / Z46K3 or Z64K1 / Z64K3): { zid, code }, or
+ * null.
  */
-function pickConverter(list, idKey, codeKey, direction, registry) {
+function pickConverter(list, idKey, codeKey) {
   if (list === undefined || list === null) return null;
   let items;
   try {
@@ -76,45 +76,46 @@ function pickConverter(list, idKey, codeKey, direction, registry) {
     const code = stringValue(own(z16, 'Z16K2'));
     const zid = refId(own(converter, idKey));
     if (code === null || zid === null) continue;
-    return converterRecord(registry, zid, code, direction);
+    return { __proto__: null, zid, code };
   }
   return null;
 }
 
 /**
- * A converter's record: its identity, code and direction, and its function
- * once evaluated (`fn`) or why it could not be (`failed`).
+ * A "convert" plan node: the converter `zid` with `code` that runs where the
+ * node is (an argument is read with its type's Z46, `direction` 'to code'; a
+ * result written with its Z64, 'from code'), and, once its code has been
+ * evaluated, `fn`: its function, or the failure evaluating it gave. `code`
+ * null: the type has converters, none in this direction (the built-in
+ * conversion runs). Plain data until `fn` is set, so that a function plan
+ * (request.js) keeps its nodes.
  */
-export function newRecord(zid, code, direction) {
-  return { __proto__: null, zid, code, direction, fn: undefined, failed: undefined };
+export function convertNode(zid, code, direction) {
+  return { __proto__: null, kind: 'convert', zid, code, direction, fn: undefined };
 }
 
 /**
- * The record of the converter `zid` with `code` in `registry`, made on first
- * use. The registry is keyed by the ZID (a short key), each entry a list of
- * the records of that ZID (more than one only when codes differ: never in a
- * real call).
+ * The convert node of the converter `zid` with `code` in `registry`, made on
+ * first use, so that every value the converter applies to in a definition
+ * shares it (its code is evaluated at most once per call). The registry is
+ * keyed by the ZID (a short key), each entry a list of the nodes of that ZID
+ * (more than one only when codes differ: never in a real call); its `none`
+ * entry (no ZID is a key of that name) is the node of a type without a
+ * converter in the direction asked.
  */
-function converterRecord(registry, zid, code, direction) {
-  let records = registry[zid];
-  if (records === undefined) {
-    records = newList();
-    registry[zid] = records;
+function sharedNode(registry, picked, direction) {
+  if (picked === null) {
+    if (registry.none === undefined) registry.none = convertNode(null, null, null);
+    return registry.none;
   }
-  for (let i = 0; i < records.length; i++) if (records[i].code === code) return records[i];
-  const record = newRecord(zid, code, direction);
-  push(records, record);
-  return record;
-}
-
-/**
- * The "convert" plan node of the records `to` and `from`, one per pair in a
- * definition (`nodes`: the planning's list of them), so that arguments of one
- * type share it.
- */
-function convertNode(to, from, nodes) {
-  for (let i = 0; i < nodes.length; i++) if (nodes[i].to === to && nodes[i].from === from) return nodes[i];
-  const node = { __proto__: null, kind: 'convert', to, from, first: null, second: null };
+  const zid = picked.zid;
+  let nodes = registry[zid];
+  if (nodes === undefined) {
+    nodes = newList();
+    registry[zid] = nodes;
+  }
+  for (let i = 0; i < nodes.length; i++) if (nodes[i].code === picked.code) return nodes[i];
+  const node = convertNode(zid, picked.code, direction);
   push(nodes, node);
   return node;
 }
@@ -122,9 +123,8 @@ function convertNode(to, from, nodes) {
 /**
  * The conversion plan of a declared type, for reading an argument of it
  * (`reading`) or writing a result, or null when no converter applies anywhere
- * in it. `registry` (a null-prototype object, one per definition)
- * shares the converter records, and its `nodes` entry (a list; no ZID is a
- * key of that name) the "convert" nodes.
+ * in it. `registry` (a null-prototype object, one per definition: see
+ * sharedNode) shares the "convert" nodes.
  */
 export function planOf(type, registry, depth, reading) {
   if (depth === undefined) depth = 0;
@@ -132,23 +132,23 @@ export function planOf(type, registry, depth, reading) {
   const toCode = own(type, 'Z4K7');
   const fromCode = own(type, 'Z4K8');
   if (toCode !== undefined || fromCode !== undefined) {
-    const to = pickConverter(toCode, 'Z46K1', 'Z46K3', 'to code', registry);
-    const from = pickConverter(fromCode, 'Z64K1', 'Z64K3', 'from code', registry);
-    // A type with a converter in either direction has a node; it keeps only the one its
-    // direction runs (an argument is read with its Z46, a result written with its Z64).
-    if (to !== null || from !== null) return convertNode(reading ? to : null, reading ? null : from, registry.nodes);
+    const to = pickConverter(toCode, 'Z46K1', 'Z46K3');
+    const from = pickConverter(fromCode, 'Z64K1', 'Z64K3');
+    // A type with a converter in either direction has a node: the converter its direction
+    // runs (an argument is read with its Z46, a result written with its Z64), if any.
+    if (to !== null || from !== null) return reading ? sharedNode(registry, to, 'to code') : sharedNode(registry, from, 'from code');
   }
   if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1, reading);
   const fn = refId(own(type, 'Z7K1'));
   if (fn === 'Z881') {
     const element = planOf(own(type, 'Z881K1'), registry, depth + 1, reading);
-    return element === null ? null : { __proto__: null, kind: 'list', to: null, from: null, first: element, second: null };
+    return element === null ? null : { __proto__: null, kind: 'list', first: element };
   }
   if (fn === 'Z882' || fn === 'Z883') {
     const first = planOf(own(type, fn + 'K1'), registry, depth + 1, reading);
     const second = planOf(own(type, fn + 'K2'), registry, depth + 1, reading);
     if (first === null && second === null) return null;
-    return { __proto__: null, kind: fn === 'Z882' ? 'pair' : 'map', to: null, from: null, first, second };
+    return { __proto__: null, kind: fn === 'Z882' ? 'pair' : 'map', first, second };
   }
   return null;
 }
@@ -165,7 +165,7 @@ export function planOf(type, registry, depth, reading) {
  */
 export function functionPlans(argumentTypes, keys, declaredType) {
   if (argumentTypes === undefined && !isObject(declaredType)) return null;
-  const registry = { __proto__: null, nodes: newList() };
+  const registry = { __proto__: null };
   let args = null;
   if (argumentTypes !== undefined) {
     for (let i = 0; i < keys.length; i++) {
@@ -220,42 +220,46 @@ export function callPlans(plans, keys) {
 
 // --- running a converter ---------------------------------------------------------------
 
-function converterFailure(record, where, thrown) {
-  return fromThrown(thrown, ErrorType.EVALUATION, 'Type converter ' + record.zid + ' (' + record.direction + ') failed on ' + where + ': ');
+function converterFailure(node, where, thrown) {
+  return fromThrown(thrown, ErrorType.EVALUATION, 'Type converter ' + node.zid + ' (' + node.direction + ') failed on ' + where + ': ');
 }
 
-/** The converter's function, evaluating its code on first use; throws a failure. */
-function converterFunction(record) {
-  if (record.fn !== undefined) return record.fn;
-  if (record.failed !== undefined) throw record.failed;
+/**
+ * The function of the convert node `node`, evaluating its code on first use
+ * (runConverter takes it from `fn` after that); throws a failure.
+ */
+function converterFunction(node) {
+  // Evaluated before, and it failed.
+  if (node.fn !== undefined) throw node.fn;
   let fn;
   try {
-    fn = communityFunction(record.code, record.zid);
+    fn = communityFunction(node.code, node.zid);
   } catch (e) {
-    record.failed = fromThrown(e, ErrorType.EVALUATION, 'Type converter ' + record.zid + ' could not be evaluated: ');
-    throw record.failed;
+    node.fn = fromThrown(e, ErrorType.EVALUATION, 'Type converter ' + node.zid + ' could not be evaluated: ');
+    throw node.fn;
   }
   if (typeof fn !== 'function') {
-    record.failed = failure(
+    node.fn = failure(
       ErrorType.EVALUATION,
-      'Type converter ' + record.zid + ' did not define the function ' + record.zid + ' (it is ' + (fn === null ? 'null' : typeof fn) + ').',
+      'Type converter ' + node.zid + ' did not define the function ' + node.zid + ' (it is ' + (fn === null ? 'null' : typeof fn) + ').',
     );
-    throw record.failed;
+    throw node.fn;
   }
-  record.fn = fn;
+  node.fn = fn;
   return fn;
 }
 
 /**
- * Runs a converter on one value; throws a failure. An error names the value:
- * `where` as given, or with `index` (see `where` below) argument `where`.
+ * Runs the converter of the convert node `node` on one value; throws a
+ * failure. An error names the value: `where` as given, or with `index` (see
+ * `where` below) argument `where`.
  */
-export function runConverter(record, value, where, index) {
-  const fn = converterFunction(record);
+export function runConverter(node, value, where, index) {
+  const fn = typeof node.fn === 'function' ? node.fn : converterFunction(node);
   try {
     return fn(value);
   } catch (e) {
-    throw converterFailure(record, index === undefined ? where : whereIn(where, index), e);
+    throw converterFailure(node, index === undefined ? where : whereIn(where, index), e);
   }
 }
 
@@ -391,8 +395,8 @@ export function decodePlanned(value, plan, key, index) {
   if (plan === null) return decode(value, 1);
   switch (plan.kind) {
     case 'convert':
-      if (plan.to === null) return decode(value, 1);
-      return runConverter(plan.to, normalForm(value), key, index);
+      if (plan.code === null) return decode(value, 1);
+      return runConverter(plan, normalForm(value), key, index);
     case 'list': {
       const elements = listElements(value);
       const out = newList();

@@ -137,6 +137,19 @@ function describePrimitive(value) {
   return 'a value of type ' + kind;
 }
 
+/**
+ * The typed node of a value that is no object (`asInteger`: a BigInt >= 0 is
+ * written as an integer). Throws a failure for what has no ZObject form.
+ */
+function primitive(value, asInteger) {
+  const kind = typeof value;
+  if (kind === 'string') return typed(string(value), TYPE_Z6, 'Z6');
+  if (kind === 'boolean') return value ? TYPED_TRUE : TYPED_FALSE;
+  if (value === null) return TYPED_UNIT;
+  if (kind === 'bigint') return encodeBigInt(value, asInteger);
+  throw unserializable(describePrimitive(value));
+}
+
 class Encoder {
   constructor(declaredInteger) {
     this.declaredInteger = declaredInteger;
@@ -163,12 +176,7 @@ class Encoder {
   }
 
   value(value, depth, top) {
-    const kind = typeof value;
-    if (kind === 'string') return typed(string(value), TYPE_Z6, 'Z6');
-    if (kind === 'boolean') return value ? TYPED_TRUE : TYPED_FALSE;
-    if (value === null) return TYPED_UNIT;
-    if (kind === 'bigint') return encodeBigInt(value, top && this.declaredInteger);
-    if (kind !== 'object') throw unserializable(describePrimitive(value));
+    if (typeof value !== 'object' || value === null) return primitive(value, top && this.declaredInteger);
     this.enter(value, depth);
     let result;
     if (isArray(value)) result = this.list(value, depth);
@@ -310,8 +318,7 @@ class Encoder {
 
   /** The Z64 plan's conversion of `value`, as a typed result; throws a failure. */
   converted(value, plan, depth) {
-    const record = plan.from;
-    const zobject = runConverter(record, value, 'the result');
+    const zobject = runConverter(plan, value, 'the result');
     try {
       if (typeof zobject === 'string') {
         const text = this.raw(zobject, depth);
@@ -326,7 +333,7 @@ class Encoder {
     } catch (e) {
       const message = isFailure(e) ? e.message : fromThrown(e, ErrorType.EVALUATION).message;
       const detail = slice(message, 0, PREFIX.length) === PREFIX ? slice(message, PREFIX.length) : message;
-      throw failure(ErrorType.EVALUATION, 'Type converter ' + record.zid + ' (from code) returned a value that is not a ZObject: ' + detail);
+      throw failure(ErrorType.EVALUATION, 'Type converter ' + plan.zid + ' (from code) returned a value that is not a ZObject: ' + detail);
     }
   }
 
@@ -334,7 +341,7 @@ class Encoder {
   planned(value, plan, depth) {
     if (plan === null) return this.value(value, depth, false);
     if (plan.kind === 'convert') {
-      if (plan.from === null) return this.value(value, depth, false);
+      if (plan.code === null) return this.value(value, depth, false);
       return this.converted(value, plan, depth);
     }
     if (depth > MAX_DEPTH) throw unserializable('the value is nested more than ' + MAX_DEPTH + ' levels deep');
@@ -407,8 +414,9 @@ setPrototypeOf(Encoder.prototype, null);
  */
 export function encodeResultText(value, declaredInteger) {
   try {
-    // The common case first: a string needs no encoder state.
+    // The common cases first: a string, and any other primitive, need no encoder state.
     if (typeof value === 'string') return string(value);
+    if (typeof value !== 'object' || value === null) return primitive(value, !!declaredInteger).node;
     return new Encoder(!!declaredInteger).value(value, 0, true).node;
   } catch (e) {
     if (isFailure(e)) throw e;

@@ -347,8 +347,8 @@ function fromZ7(request, text, deferred) {
     declaredInteger = info !== null && info.id === 'Z16683';
   }
   // The function plan: everything the call takes from the definition. Plain
-  // data only (the guest serializes it); converter records are shared, their
-  // `fn` / `failed` still undefined.
+  // data only (the guest serializes it); convert nodes are shared, their `fn`
+  // still undefined.
   const plan = {
     __proto__: null,
     code,
