@@ -7,8 +7,9 @@
 //! building it as objects and planning from it is most of such a call's work, and the same
 //! definition comes again and again with other arguments. So the executor asks the request
 //! parser to defer it ([`crate::json`]: the member is defined as `null`, its text's span
-//! noted here), then calls the global [`FUNCTION_GLOBAL`] (taken and deleted at its top
-//! level like the guest's other functions):
+//! noted here; the host tells where it ends, [`locate`]), then calls the global
+//! [`FUNCTION_GLOBAL`] (taken and deleted at its top level like the guest's other
+//! functions):
 //!
 //! - with no argument: the host's plan for that exact text, as the object the executor
 //!   made of it on an earlier call of the same artifact; `null` when a definition was
@@ -49,6 +50,9 @@ extern "C" {
     /// Copies what the last lookup found (exactly `len` bytes) to `buf`; 0 on success.
     #[link_name = "fetch"]
     fn fetch(buf: *mut u8, len: usize) -> i32;
+    /// The length of the one JSON value at the start of the `len` bytes at `rest`, or 0.
+    #[link_name = "locate_function"]
+    fn locate_function(rest: *const u8, len: usize) -> u32;
     /// Keeps `plan_len` bytes at `plan` as the plan of the definition text at `text`.
     #[link_name = "store_function"]
     fn store_function(text: *const u8, len: usize, plan: *const u8, plan_len: usize) -> i32;
@@ -84,6 +88,16 @@ pub fn cache_present() -> bool {
 pub fn reset() {
     STATE.with(|state| state.set(State::None));
     CODE_RAN.with(|ran| ran.set(false));
+}
+
+/// Where the definition at the start of `rest` (the request from the object the parser is
+/// about to defer on) ends, as the host reads it (natively: the parser need not find it), or
+/// `None` when there is no JSON value there (the parser then defers nothing). On valid JSON
+/// text the end of the value that starts there is that of any reader.
+pub fn locate(rest: &[u8]) -> Option<usize> {
+    // SAFETY: `rest` is readable for its length.
+    let len = unsafe { locate_function(rest.as_ptr(), rest.len()) } as usize;
+    (len > 0 && len <= rest.len()).then_some(len)
 }
 
 /// The request parser deferred the definition at `start..end` of the request.

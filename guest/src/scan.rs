@@ -1,16 +1,14 @@
 //! Scanning JSON text without parsing it: where a run of plain string characters ends (a
-//! word at a time), and where a container ends or how deep containers nest (64 bytes at a
-//! time).
+//! word at a time), and how deep containers nest (64 bytes at a time).
 //!
 //! The guest's byte loops run as interpreted-size wasm under fuel, where a loop step costs
 //! about as much per byte as the whole word test below costs per eight bytes. Requests are
 //! mostly string contents (community code, labels), so the scans that cross them — the list
-//! rewriting and the request parser — test eight bytes at a time. Skipping a whole value
-//! (a deferred function definition) or measuring nesting stops at every quote and bracket,
-//! and a definition is mostly short keys: those scans classify 64-byte blocks instead, one
-//! bit per byte (which bytes are quotes, backslashes, brackets), find the bytes inside
-//! strings with shifts and XORs of the masks, and look at single brackets only in a
-//! block where the depth may reach what the scan is looking for.
+//! rewriting and the request parser — test eight bytes at a time. Measuring nesting stops at
+//! every quote and bracket, and a request is mostly short keys: that scan classifies 64-byte
+//! blocks instead, one bit per byte (which bytes are quotes, backslashes, brackets), finds
+//! the bytes inside strings with shifts and XORs of the masks, and looks at single brackets
+//! only in a block where the depth may reach a new deepest level.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -210,38 +208,6 @@ impl Strings {
         }
         escaped
     }
-}
-
-/// Index just past the object or array that opens at `start` (its brackets matched, strings
-/// skipped), or `None` when the text ends first. What is between is not checked: for JSON
-/// text the end found is that value's end.
-pub fn container_end(text: &[u8], start: usize) -> Option<usize> {
-    let mut strings = Strings::default();
-    let mut depth = 0usize;
-    let mut at = start;
-    while at < text.len() {
-        let (opens, closes) = strings.brackets(&masks_at(text, at));
-        if closes.count_ones() as usize >= depth {
-            // The container may end in this block: bracket by bracket.
-            let mut brackets = opens | closes;
-            while brackets != 0 {
-                let bit = brackets & brackets.wrapping_neg();
-                if opens & bit != 0 {
-                    depth += 1;
-                } else {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(at + bit.trailing_zeros() as usize + 1);
-                    }
-                }
-                brackets ^= bit;
-            }
-        } else {
-            depth = depth + opens.count_ones() as usize - closes.count_ones() as usize;
-        }
-        at += BLOCK;
-    }
-    None
 }
 
 /// The deepest nesting of `[` and `{` in JSON text (outside strings; a close without an open

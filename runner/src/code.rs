@@ -1,6 +1,7 @@
 //! The compiled-code cache as a call's instance sees it: the `kiln_code_cache` imports the
-//! guest asks through (`lookup` a code text, `fetch` what was found; `lookup_function` and
-//! `store_function` for the executor's function plans), the texts a call missed,
+//! guest asks through (`lookup` a code text, `fetch` what was found; `locate_function`,
+//! `lookup_function` and `store_function` for the executor's function plans), the texts a
+//! call missed,
 //! and the compile call that turns each of those into an entry afterwards (the guest's
 //! `kiln_compile_code` export, in a fresh instance of the same artifact, under limits of its
 //! own). The guest side is guest/src/code.rs; the protocol is in wit/executor.wit.
@@ -133,6 +134,20 @@ pub(crate) fn add_to_linker<T: 'static>(
     )?;
     linker.func_wrap(
         IMPORT_MODULE,
+        "locate_function",
+        move |mut caller: Caller<'_, T>, rest: u32, len: u32| -> u32 {
+            let Some(memory) = memory(&mut caller) else {
+                return 0;
+            };
+            let data = memory.data(&caller);
+            range(data, rest, len)
+                .and_then(|r| definition_len(&data[r]))
+                .and_then(|len| u32::try_from(len).ok())
+                .unwrap_or(0)
+        },
+    )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
         "store_function",
         move |mut caller: Caller<'_, T>, text: u32, len: u32, plan: u32, plan_len: u32| -> i32 {
             let Some(memory) = memory(&mut caller) else {
@@ -194,7 +209,27 @@ pub fn add_absent_to_linker<T: 'static>(linker: &mut Linker<T>) -> wasmtime::Res
         "store_function",
         |_: Caller<'_, T>, _: u32, _: u32, _: u32, _: u32| -> i32 { 1 },
     )?;
+    linker.func_wrap(
+        IMPORT_MODULE,
+        "locate_function",
+        |_: Caller<'_, T>, _: u32, _: u32| -> u32 { 0 },
+    )?;
     Ok(())
+}
+
+/// The length of the function definition at the start of `rest` (an object: one JSON value,
+/// skipped by serde_json without recursing, whatever follows it), or `None` when `rest` does
+/// not start with one.
+fn definition_len(rest: &[u8]) -> Option<usize> {
+    if rest.first() != Some(&b'{') {
+        return None;
+    }
+    let mut values =
+        serde_json::Deserializer::from_slice(rest).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => Some(values.byte_offset()),
+        _ => None,
+    }
 }
 
 /// The body of both lookup imports: asks `lookup` about the `len` bytes at `text` and, when
@@ -268,6 +303,30 @@ mod tests {
         assert_eq!(compiled(b""), Compiled::Uncacheable);
         assert_eq!(compiled(b"B"), Compiled::Uncacheable);
         assert_eq!(compiled(b"X"), Compiled::Uncacheable);
+    }
+
+    #[test]
+    fn the_definition_is_the_one_json_value_at_the_start() {
+        let rest = br#"{"a":"}]\"{[","b":[{}]},"Z1000K1":"x"}"#;
+        assert_eq!(
+            definition_len(rest),
+            Some(br#"{"a":"}]\"{[","b":[{}]}"#.len())
+        );
+        assert_eq!(definition_len(b"{}"), Some(2));
+        assert_eq!(definition_len(b"{} ,"), Some(2));
+        // Not an object there, or not JSON: the guest defers nothing.
+        assert_eq!(definition_len(b""), None);
+        assert_eq!(definition_len(b" {}"), None);
+        assert_eq!(definition_len(b"[1]"), None);
+        assert_eq!(definition_len(b"{\"a\":}"), None);
+        assert_eq!(definition_len(b"{\"a\":1"), None);
+        assert_eq!(definition_len(b"{\"a\":\"\x01\"}"), None);
+        // serde_json skips a value without recursing: any depth.
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(definition_len(deep.as_bytes()), Some(deep.len()));
+        // What the guest's parser reads (or refuses) inside strings, the host skips.
+        assert_eq!(definition_len(br#"{"a":"\ud800"}"#), Some(14));
+        assert_eq!(definition_len(b"{\"a\":\"\xff\"}"), Some(9));
     }
 
     #[test]

@@ -499,9 +499,10 @@ fn function_plan_ambiguous_places(kind: ArtifactKind) {
 const TRICKY: &str =
     r#"function Z1000(a, b) { return a + "]}\"[{" + '\\' + '\\\\' + "\\\"" + b; }"#;
 
-/// The deferred definition's end is found 64 bytes at a time (guest/src/scan.rs): with the
-/// tricky code shifted to every offset of a block, every definition is skipped exactly
-/// (a wrong end would make the rest of the request unreadable, or the plan another text's).
+/// The deferred definition's end is found by the host (runner/src/code.rs): with tricky
+/// code (quotes after runs of backslashes, brackets in strings) shifted through 64 offsets,
+/// every definition is skipped exactly (a wrong end would make the rest of the request
+/// unreadable, or the plan another text's).
 fn function_plan_skip_at_every_block_offset(kind: ArtifactKind) {
     let mut lines = Vec::new();
     for shift in 0..64 {
@@ -520,6 +521,49 @@ fn function_plan_skip_at_every_block_offset(kind: ArtifactKind) {
             stats.get("plan-hits")
         ),
         (64, 64, 64)
+    );
+}
+
+/// The host reads where a deferred definition ends (serde_json): a definition that is no
+/// JSON (a trailing comma, a string cut by a control character, an unclosed object) is left
+/// to QuickJS's parser, which answers as without a cache; one that is JSON however odd (a
+/// lone surrogate escape, raw UTF-8, brackets in strings) is deferred and its plan kept.
+fn function_plan_definitions_the_host_reads(kind: ArtifactKind) {
+    let def = definition(&tagged_type("t"), JOIN);
+    let good = String::from_utf8(z7(&def, "a", "b")).unwrap();
+    let marker = r#""Z8K5":"Z1000"}"#;
+    assert!(good.contains(marker), "{good}");
+    let broken: Vec<String> = [
+        r#""Z8K5":"Z1000",}"#,
+        "\"Z8K5\":\"Z10\u{1}00\"}",
+        r#""Z8K5":"Z1000""#,
+    ]
+    .iter()
+    .map(|b| good.replacen(marker, b, 1))
+    .collect();
+    let odd = good.replacen(marker, r#""Z8K5":"Z1000","Z8K6":"\ud800 é ]}[{"}"#, 1);
+    let mut lines = Vec::new();
+    for text in broken.iter().chain([&odd, &odd]) {
+        lines.push(text.clone().into_bytes());
+    }
+    let (answers, stats) = same_with_and_without(kind, &lines, &[]);
+    for answer in &answers[..3] {
+        assert_error(
+            answer,
+            Some("Z561"),
+            "not valid JSON",
+            "a definition that is no JSON",
+        );
+    }
+    assert_eq!(value(&answers[3]), "t(a)+t(b)");
+    assert_eq!(value(&answers[4]), "t(a)+t(b)");
+    assert_eq!(
+        (
+            stats.get("plan-misses"),
+            stats.get("plans-kept"),
+            stats.get("plan-hits")
+        ),
+        (1, 1, 1)
     );
 }
 
@@ -562,7 +606,7 @@ type Case = fn(ArtifactKind);
 
 /// This module's trials, one per case and artifact kind.
 pub fn trials() -> Vec<Trial> {
-    let cases: [(&str, Case); 15] = [
+    let cases: [(&str, Case); 16] = [
         ("comment_only_difference", comment_only_difference),
         (
             "unicode_escape_of_an_identifier",
@@ -594,6 +638,10 @@ pub fn trials() -> Vec<Trial> {
         (
             "function_plan_ambiguous_places",
             function_plan_ambiguous_places,
+        ),
+        (
+            "function_plan_definitions_the_host_reads",
+            function_plan_definitions_the_host_reads,
         ),
         (
             "function_plan_refusals_and_reach",
