@@ -83,19 +83,19 @@ function pickConverter(list, idKey, codeKey) {
 
 /**
  * A "convert" plan node: the converter `zid` with `code` that runs where the
- * node is (an argument is read with its type's Z46, `direction` 'to code'; a
- * result written with its Z64, 'from code'), and, once its code has been
- * evaluated, `fn`: its function, or the failure evaluating it gave. `code`
- * null: the type has converters, none in this direction (the built-in
- * conversion runs). Plain data until `fn` is set, so that a function plan
- * (request.js) keeps its nodes.
+ * node is (an argument is read with its type's Z46, a result written with its
+ * Z64), and, once its code has been evaluated, `fn`: its function, or the
+ * failure evaluating it gave. `code` null: the type has converters, none in
+ * this direction (the built-in conversion runs). Plain data until `fn` is set,
+ * so that a function plan (request.js) keeps its nodes; every member is one a
+ * plan read back costs.
  */
-export function convertNode(zid, code, direction) {
-  return { __proto__: null, kind: 'convert', zid, code, direction, fn: undefined };
+export function convertNode(zid, code) {
+  return { __proto__: null, kind: 'convert', zid, code, fn: undefined };
 }
 
 /**
- * The convert node of the converter `zid` with `code` in `registry`, made on
+ * The convert node of the converter `picked` ({ zid, code }) in `registry`, made on
  * first use, so that every value the converter applies to in a definition
  * shares it (its code is evaluated at most once per call). The registry is
  * keyed by the ZID (a short key), each entry a list of the nodes of that ZID
@@ -103,9 +103,9 @@ export function convertNode(zid, code, direction) {
  * entry (no ZID is a key of that name) is the node of a type without a
  * converter in the direction asked.
  */
-function sharedNode(registry, picked, direction) {
+function sharedNode(registry, picked) {
   if (picked === null) {
-    if (registry.none === undefined) registry.none = convertNode(null, null, null);
+    if (registry.none === undefined) registry.none = convertNode(null, null);
     return registry.none;
   }
   const zid = picked.zid;
@@ -115,7 +115,7 @@ function sharedNode(registry, picked, direction) {
     registry[zid] = nodes;
   }
   for (let i = 0; i < nodes.length; i++) if (nodes[i].code === picked.code) return nodes[i];
-  const node = convertNode(zid, picked.code, direction);
+  const node = convertNode(zid, picked.code);
   push(nodes, node);
   return node;
 }
@@ -136,7 +136,7 @@ export function planOf(type, registry, depth, reading) {
     const from = pickConverter(fromCode, 'Z64K1', 'Z64K3');
     // A type with a converter in either direction has a node: the converter its direction
     // runs (an argument is read with its Z46, a result written with its Z64), if any.
-    if (to !== null || from !== null) return reading ? sharedNode(registry, to, 'to code') : sharedNode(registry, from, 'from code');
+    if (to !== null || from !== null) return sharedNode(registry, reading ? to : from);
   }
   if (own(type, 'Z4K1') !== undefined) return planOf(own(type, 'Z4K1'), registry, depth + 1, reading);
   const fn = refId(own(type, 'Z7K1'));
@@ -220,8 +220,10 @@ export function callPlans(plans, keys) {
 
 // --- running a converter ---------------------------------------------------------------
 
-function converterFailure(node, where, thrown) {
-  return fromThrown(thrown, ErrorType.EVALUATION, 'Type converter ' + node.zid + ' (' + node.direction + ') failed on ' + where + ': ');
+/** What a converter threw, on `where`: a result (no `index`) is written by a Z64, an argument read by a Z46. */
+function converterFailure(node, where, index, thrown) {
+  const direction = index === undefined ? ' (from code)' : ' (to code)';
+  return fromThrown(thrown, ErrorType.EVALUATION, 'Type converter ' + node.zid + direction + ' failed on ' + (index === undefined ? where : whereIn(where, index)) + ': ');
 }
 
 /**
@@ -259,7 +261,7 @@ export function runConverter(node, value, where, index) {
   try {
     return fn(value);
   } catch (e) {
-    throw converterFailure(node, index === undefined ? where : whereIn(where, index), e);
+    throw converterFailure(node, where, index, e);
   }
 }
 

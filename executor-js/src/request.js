@@ -348,15 +348,18 @@ function fromZ7(request, text, deferred) {
   }
   // The function plan: everything the call takes from the definition. Plain
   // data only (the guest serializes it); convert nodes are shared, their `fn`
-  // still undefined.
+  // still undefined. Every member costs each plan hit (read back, about two
+  // thousand fuel): `implementation` and `declaredInteger` are only there when
+  // the definition names one / declares Z16683 (callOf reads them before any
+  // community code runs, so an absent one reads undefined).
   const plan = {
     __proto__: null,
     code,
     name,
-    implementation: chosenId,
-    declaredInteger,
     plans: definitionPlans(own(fn, 'Z8K1'), declaredType),
   };
+  if (chosenId !== null) plan.implementation = chosenId;
+  if (declaredInteger) plan.declaredInteger = true;
   // Before any community code of the call runs (the guest refuses it after).
   if (deferred === true) functionPart(plan);
   return callOf(plan, request, text);
@@ -381,9 +384,9 @@ function callOf(plan, request, text) {
     keys,
     source: request,
     plans: callPlans(plan.plans, keys),
-    declaredInteger: plan.declaredInteger,
+    declaredInteger: plan.declaredInteger === true,
     text,
-    implementation: plan.implementation,
+    implementation: plan.implementation === undefined ? null : plan.implementation,
   };
 }
 
