@@ -176,6 +176,8 @@ class Encoder {
   }
 
   value(value, depth, top) {
+    // (Strings, the common elements of a list, without a call.)
+    if (typeof value === 'string') return typed(string(value), TYPE_Z6, 'Z6');
     if (typeof value !== 'object' || value === null) return primitive(value, top && this.declaredInteger);
     this.enter(value, depth);
     let result;
@@ -414,7 +416,7 @@ setPrototypeOf(Encoder.prototype, null);
  */
 export function encodeResultText(value, declaredInteger) {
   try {
-    // The common cases first: a string, and any other primitive, need no encoder state.
+    // The common cases first: a value that is no object needs no encoder.
     if (typeof value === 'string') return string(value);
     if (typeof value !== 'object' || value === null) return primitive(value, !!declaredInteger).node;
     return new Encoder(!!declaredInteger).value(value, 0, true).node;

@@ -9,11 +9,11 @@ use kiln_runner::engine::Allocation;
 use kiln_runner::{CallOutcome, Limits, Runner};
 
 /// Fuel of the add call (`benches/calls/add.json`) on the snapshot artifact, as recorded.
-const ADD_FUEL_SNAPSHOT: u64 = 227_291;
+const ADD_FUEL_SNAPSHOT: u64 = 227_029;
 
 /// Fuel of the add call on the snapshot artifact when its code is loaded compiled from the
 /// code cache (the second call), as recorded.
-const ADD_FUEL_SNAPSHOT_WARM: u64 = 161_459;
+const ADD_FUEL_SNAPSHOT_WARM: u64 = 161_641;
 
 /// Issue 14's goals for warm calls: the add call at most 180,000 fuel, and code-10k at least
 /// 4× less than the snapshot path took before the code cache (8.85 M).
