@@ -527,7 +527,9 @@ fn function_plan_skip_at_every_block_offset(kind: ArtifactKind) {
 /// The host reads where a deferred definition ends (serde_json): a definition that is no
 /// JSON (a trailing comma, a string cut by a control character, an unclosed object) is left
 /// to QuickJS's parser, which answers as without a cache; one that is JSON however odd (a
-/// lone surrogate escape, raw UTF-8, brackets in strings) is deferred and its plan kept.
+/// lone surrogate escape, raw UTF-8, brackets in strings) is deferred and its plan kept, and
+/// so is one in a pretty-printed request (whitespace before and after it, and inside; one
+/// line, as `--jsonl` reads).
 fn function_plan_definitions_the_host_reads(kind: ArtifactKind) {
     let def = definition(&tagged_type("t"), JOIN);
     let good = String::from_utf8(z7(&def, "a", "b")).unwrap();
@@ -542,8 +544,12 @@ fn function_plan_definitions_the_host_reads(kind: ArtifactKind) {
     .map(|b| good.replacen(marker, b, 1))
     .collect();
     let odd = good.replacen(marker, r#""Z8K5":"Z1000","Z8K6":"\ud800 é ]}[{"}"#, 1);
+    let pretty = serde_json::to_string_pretty(&Value::Object(call_members(&def, "a", "b")))
+        .unwrap()
+        .replace('\n', " \t")
+        .replace("\"Z7K1\": {", "\"Z7K1\"\t:  {");
     let mut lines = Vec::new();
-    for text in broken.iter().chain([&odd, &odd]) {
+    for text in broken.iter().chain([&odd, &odd, &pretty, &pretty]) {
         lines.push(text.clone().into_bytes());
     }
     let (answers, stats) = same_with_and_without(kind, &lines, &[]);
@@ -555,15 +561,16 @@ fn function_plan_definitions_the_host_reads(kind: ArtifactKind) {
             "a definition that is no JSON",
         );
     }
-    assert_eq!(value(&answers[3]), "t(a)+t(b)");
-    assert_eq!(value(&answers[4]), "t(a)+t(b)");
+    for answer in &answers[3..] {
+        assert_eq!(value(answer), "t(a)+t(b)");
+    }
     assert_eq!(
         (
             stats.get("plan-misses"),
             stats.get("plans-kept"),
             stats.get("plan-hits")
         ),
-        (1, 1, 1)
+        (2, 2, 2)
     );
 }
 
