@@ -53,6 +53,15 @@ impl Stats {
         Stats(pairs)
     }
 
+    /// The function-plan counters: (plan-misses, plans-kept, plan-hits).
+    fn plans(&self) -> (u64, u64, u64) {
+        (
+            self.get("plan-misses"),
+            self.get("plans-kept"),
+            self.get("plan-hits"),
+        )
+    }
+
     fn get(&self, name: &str) -> u64 {
         self.0
             .iter()
@@ -298,14 +307,7 @@ fn function_plan_same_definition_other_arguments(kind: ArtifactKind) {
     for (i, answer) in answers.iter().enumerate() {
         assert_eq!(value(answer), format!("t(a{i})+t(b)"));
     }
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (1, 1, 3)
-    );
+    assert_eq!(stats.plans(), (1, 1, 3));
 }
 
 /// Calls of one definition whose argument keys are not the declared ones (one missing, one
@@ -338,14 +340,7 @@ fn function_plan_calls_with_other_keys(kind: ArtifactKind) {
     assert_eq!(shown[1], "t(b)+undefined", "{answers:?}");
     assert_eq!(shown[2], "t(a)+t(b)");
     assert_eq!(shown[3], "t(a)+t(b)");
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (1, 1, 7)
-    );
+    assert_eq!(stats.plans(), (1, 1, 7));
 }
 
 /// What the host keeps for a definition is only ever trusted as far as it reads back as a
@@ -484,14 +479,7 @@ fn function_plan_ambiguous_places(kind: ArtifactKind) {
     );
     // Kept: the escaped key's only (the envelope's definition is the same text, so both of
     // its calls hit); repeated keys, both places and a Z1K1 beside a zobject defer nothing.
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (1, 1, 3)
-    );
+    assert_eq!(stats.plans(), (1, 1, 3));
 }
 
 /// Code whose JSON text has quotes after runs of 1 to 8 backslashes and brackets inside
@@ -514,14 +502,7 @@ fn function_plan_skip_at_every_block_offset(kind: ArtifactKind) {
     for answer in &answers {
         assert_eq!(value(answer), r#"t(a)]}"[{\\\\"t(b)"#);
     }
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (64, 64, 64)
-    );
+    assert_eq!(stats.plans(), (64, 64, 64));
 }
 
 /// The host reads where a deferred definition ends (serde_json): a definition that is no
@@ -564,14 +545,7 @@ fn function_plan_definitions_the_host_reads(kind: ArtifactKind) {
     for answer in &answers[3..] {
         assert_eq!(value(answer), "t(a)+t(b)");
     }
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (2, 2, 2)
-    );
+    assert_eq!(stats.plans(), (2, 2, 2));
 }
 
 /// A definition the executor refuses (no JavaScript implementation) leaves no plan, and
@@ -598,14 +572,7 @@ fn function_plan_refusals_and_reach(kind: ArtifactKind) {
         value(&answers[3]),
         "undefined undefined undefined undefined undefined undefined undefined {\"Z7K1\":{}}"
     );
-    assert_eq!(
-        (
-            stats.get("plan-misses"),
-            stats.get("plans-kept"),
-            stats.get("plan-hits")
-        ),
-        (3, 1, 1)
-    );
+    assert_eq!(stats.plans(), (3, 1, 1));
 }
 
 /// One case, run on one artifact kind.
