@@ -389,8 +389,8 @@ impl<'a> Parser<'a> {
         if deferral.span.is_some() {
             return Err(Stop::Unsure);
         }
-        // The host reads where the definition ends (and looks its plan up); where it cannot,
-        // the text is no JSON there: QuickJS's parser decides.
+        // The host reads where the definition ends; where it cannot, the text is no JSON
+        // there: QuickJS's parser decides.
         let start = self.pos;
         let end = start + crate::function::locate(&self.text[start..]).ok_or(Stop::Unsure)?;
         deferral.span = Some((start, end, holder));
